@@ -1,0 +1,1 @@
+"""dealbot: Slack-native deal management for small sales teams."""
