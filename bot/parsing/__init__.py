@@ -1,0 +1,1 @@
+"""Reading what people type: the `/deal` grammar, amounts and dates (English and Japanese)."""

@@ -1,0 +1,210 @@
+"""Every knob dealbot has, read once from the environment (and `.env`), validated.
+
+A bad or missing value stops start-up with one line naming the variable, what is wrong
+with it and where to get a good one (`SettingsError`).
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from functools import cached_property
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.pipeline import Pipeline, parse_stage_spec
+
+# Where a person finds each secret: shown when one is missing or malformed.
+_WHERE = {
+    "SLACK_BOT_TOKEN": (
+        "the Bot User OAuth Token (xoxb-…) on your Slack app's OAuth & Permissions page, "
+        "after installing the app to the workspace"
+    ),
+    "SLACK_SIGNING_SECRET": "the Signing Secret on your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": (
+        "an app-level token (xapp-…) with the connections:write scope, made under "
+        "App-Level Tokens on your Slack app's Basic Information page"
+    ),
+}
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or malformed; the message is one line for a person."""
+
+
+def _env(name: str) -> AliasChoices:
+    # Accept the documented variable name and the Python field name (for tests/kwargs).
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=False,
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    database_url: str = Field("sqlite:///dealbot.db", validation_alias=_env("DATABASE_URL"))
+    timezone_name: str = Field(
+        "UTC", validation_alias=AliasChoices("DEALBOT_TIMEZONE", "timezone_name", "timezone")
+    )
+    locale: Literal["en", "ja"] = Field("en", validation_alias=AliasChoices("DEALBOT_LOCALE", "locale"))
+    currency: str | None = Field(None, validation_alias=AliasChoices("DEALBOT_CURRENCY", "currency"))
+    stale_days: int = Field(
+        7, ge=1, le=365, validation_alias=AliasChoices("DEALBOT_STALE_DAYS", "stale_days")
+    )
+    digest_cron: str = Field(
+        "0 9 * * mon", validation_alias=AliasChoices("DEALBOT_DIGEST_CRON", "digest_cron")
+    )
+    managers: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias=AliasChoices("DEALBOT_MANAGERS", "managers")
+    )
+    digest_channel: str | None = Field(
+        None, validation_alias=AliasChoices("DEALBOT_DIGEST_CHANNEL", "digest_channel")
+    )
+    stages: Annotated[str, NoDecode] = Field("", validation_alias=AliasChoices("DEALBOT_STAGES", "stages"))
+    http_threads: int = Field(
+        8, ge=1, le=64, validation_alias=AliasChoices("DEALBOT_HTTP_THREADS", "http_threads")
+    )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("DEALBOT_LOG_LEVEL", "log_level"))
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone_name")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone name; use e.g. Asia/Tokyo or UTC") from None
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        from bot.money import is_known_currency
+
+        code = value.strip().upper()
+        if not is_known_currency(code):
+            raise ValueError("is not an ISO 4217 currency code; use e.g. USD, JPY or EUR")
+        return code
+
+    @field_validator("managers", mode="before")
+    @classmethod
+    def _managers(cls, value: object) -> tuple[str, ...]:
+        if value in (None, ""):
+            return ()
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        ids = tuple(str(item).strip() for item in items if str(item).strip())
+        for user_id in ids:
+            if user_id[:1] not in ("U", "W") or not user_id.isalnum():
+                raise ValueError(
+                    f"{user_id!r} is not a Slack user id; use ids like U012ABCDEF, comma-separated"
+                )
+        return ids
+
+    @field_validator("stages")
+    @classmethod
+    def _stages(cls, value: str) -> str:
+        if value.strip():
+            parse_stage_spec(value)  # raises ValueError with a readable message
+        return value
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a crontab expression such as '0 9 * * mon' ({exc})") from None
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _check_prefix(value, ("xoxb-",), "SLACK_BOT_TOKEN")
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _check_prefix(value, ("xapp-",), "SLACK_APP_TOKEN")
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.timezone_name)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return parse_stage_spec(self.stages) if self.stages.strip() else Pipeline.default()
+
+    @property
+    def default_currency(self) -> str:
+        return self.currency or ("JPY" if self.locale == "ja" else "USD")
+
+    def is_manager(self, user_id: str) -> bool:
+        return user_id in self.managers
+
+    def require(self, *names: str, purpose: str) -> None:
+        """Stop with a clear line when a secret that `purpose` needs is not set."""
+        for name in names:
+            if getattr(self, name.lower()) is None:
+                raise SettingsError(
+                    f"{name} is not set: {purpose} needs it. Get {_WHERE[name]}, "
+                    f"then put {name}=… in .env or the environment."
+                )
+
+    def secret(self, name: str) -> str:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else ""
+
+
+def _check_prefix(value: SecretStr | None, prefixes: tuple[str, ...], name: str) -> SecretStr | None:
+    if value is None or not value.get_secret_value():
+        return None
+    if not value.get_secret_value().startswith(prefixes):
+        raise ValueError(f"does not look right (it should start with {prefixes[0]}); use {_WHERE[name]}")
+    return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; turn pydantic's report into one line for a person."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        variable = _VARIABLE_OF.get(field, field.upper())
+        message = str(error["msg"]).removeprefix("Value error, ")
+        given = error.get("input")
+        shown = "" if "TOKEN" in variable or "SECRET" in variable else f"={given!r}"
+        lines.append(f"{variable}{shown}: {message}")
+    return "Configuration error: " + "; ".join(lines)
+
+
+_VARIABLE_OF: dict[str, str] = {}
+for _name, _field in Settings.model_fields.items():
+    _alias = _field.validation_alias
+    _variable = str(_alias.choices[0]) if isinstance(_alias, AliasChoices) else _name.upper()
+    _VARIABLE_OF[_name] = _VARIABLE_OF[_variable] = _variable

@@ -1,0 +1,142 @@
+"""The tables: deals, their append-only history, and activity notes.
+
+Every row carries `team_id` (one database may serve several workspaces); amounts are integers
+in minor units next to an ISO 4217 currency; timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always gives back aware UTC datetimes.
+
+    SQLite has no time zone type; PostgreSQL's timestamptz would do it natively, but one
+    behaviour on both keeps the services simple.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    # casefolded name: prefix lookups by index on SQLite and PostgreSQL alike
+    name_key: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    probability: Mapped[int] = mapped_column(Integer)
+    close_date: Mapped[date | None] = mapped_column(Date)
+    next_step: Mapped[str | None] = mapped_column(String(500))
+    next_step_due: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(100))
+    competitors: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | won | lost
+    lost_reason: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    notes: Mapped[list[Note]] = relationship(
+        back_populates="deal", order_by="Note.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
+    __table_args__ = (
+        Index("ix_deals_team_name_key", "team_id", "name_key"),
+        Index("ix_deals_team_owner_status", "team_id", "owner", "status", "last_activity_at"),
+        Index("ix_deals_team_status_activity", "team_id", "status", "last_activity_at"),
+    )
+
+
+class DealEvent(Base):
+    """One change to a deal: created, a field changed, a note added, won, lost."""
+
+    __tablename__ = "deal_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))  # slash|modal|button|voice|import|cli|scheduler
+    kind: Mapped[str] = mapped_column(String(16))  # created|changed|note|won|lost|reopened
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_deal_events_deal_id", "deal_id", "id"),
+        Index("ix_deal_events_team_created", "team_id", "created_at"),
+    )
+
+
+class Note(Base):
+    """An activity note on a deal: typed text or a transcribed voice memo."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))  # text | voice
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    duration_seconds: Mapped[float | None] = mapped_column()
+    engine: Mapped[str | None] = mapped_column(String(40))
+    model: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    deal: Mapped[Deal] = relationship(back_populates="notes")
+
+    __table_args__ = (Index("ix_notes_deal_id", "deal_id", "id"),)
