@@ -89,6 +89,18 @@ def stored(value: object) -> str | None:
     return str(value)
 
 
+def stored_amount(minor: object, currency: str) -> str | None:
+    """Amounts go into history as `60000 USD` (major units), readable without the deal."""
+    if minor is None:
+        return None
+    return f"{Money(int(str(minor)), currency).major} {currency}"
+
+
+def parse_stored_amount(value: str) -> Money:
+    major, _, currency = value.partition(" ")
+    return Money.from_major(major, currency)
+
+
 class DealService:
     def __init__(
         self,
@@ -112,8 +124,9 @@ class DealService:
     def can_edit(self, deal: Deal, user_id: str) -> bool:
         return user_id == deal.owner or user_id in self.managers
 
-    def _check_can_edit(self, deal: Deal, actor: str, source: str) -> None:
+    def _check_can_edit(self, session: Session, deal: Deal, actor: str, source: str) -> None:
         if source not in TRUSTED_SOURCES and not self.can_edit(deal, actor):
+            session.expunge(deal)  # the error outlives the rolled-back transaction
             raise NotAllowed(deal, self.managers)
 
     # --- reading ----------------------------------------------------------------------
@@ -228,8 +241,9 @@ class DealService:
         try:
             with self.db.write() as session:
                 deal = self._get(session, team_id, deal_id)
-                self._check_can_edit(deal, actor, source)
+                self._check_can_edit(session, deal, actor, source)
                 if expected_version is not None and deal.version != expected_version:
+                    session.expunge(deal)
                     raise DealChanged(deal)
                 changes = self._apply(deal, fields, lost_reason)
                 if changes:
@@ -287,7 +301,7 @@ class DealService:
             raise InvalidChange("too_long", field="text", limit=MAX_NOTE)
         with self.db.write() as session:
             deal = self._get(session, team_id, deal_id)
-            self._check_can_edit(deal, actor, source)
+            self._check_can_edit(session, deal, actor, source)
             moment = self.clock()
             note = Note(
                 team_id=team_id,
@@ -429,10 +443,17 @@ class DealService:
         if fields.probability is not None:
             values["probability"] = fields.probability
         changes = []
+        old_currency = deal.currency
+        new_currency = str(values.get("currency", deal.currency))
         for key, value in values.items():
             old = getattr(deal, key)
             if old != value:
-                changes.append(FieldChange(key, stored(old), stored(value)))
+                if key == "amount":
+                    changes.append(
+                        FieldChange(key, stored_amount(old, old_currency), stored_amount(value, new_currency))
+                    )
+                else:
+                    changes.append(FieldChange(key, stored(old), stored(value)))
                 setattr(deal, key, value)
         if "name" in values:
             deal.name_key = deal.name.casefold()

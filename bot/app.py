@@ -1,0 +1,54 @@
+"""create_app(): the one bolt App behind Socket Mode, HTTP mode and the tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot import handlers
+from bot.handlers.deps import Deps
+from bot.services.deals import DealService
+from bot.services.teams import TeamAdoption
+from bot.settings import Settings
+from storage.db import Database
+
+
+def web_client(settings: Settings) -> WebClient:
+    """Every Web API call goes to SLACK_API_URL; 429s wait for Retry-After and try again."""
+    client = WebClient(token=settings.secret("slack_bot_token") or None, base_url=settings.slack_api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+def deal_service(db: Database, settings: Settings) -> DealService:
+    return DealService(
+        db,
+        settings.pipeline,
+        managers=settings.managers,
+        default_currency=settings.default_currency,
+        stale_days=settings.stale_days,
+    )
+
+
+def create_app(settings: Settings, db: Database, *, client: WebClient | None = None) -> App:
+    app = App(
+        client=client or web_client(settings),
+        signing_secret=settings.secret("slack_signing_secret") or None,
+        # No auth.test at start: the app starts (and its tests run) without reaching Slack.
+        token_verification_enabled=False,
+        logger=logging.getLogger("bot.app"),
+    )
+    adoption = TeamAdoption(db)
+
+    @app.middleware
+    def adopt_imported_deals(context: BoltContext, next: Callable[[], None]) -> None:
+        if context.team_id:
+            adoption.adopt(context.team_id)
+        next()
+
+    handlers.register(app, Deps(settings=settings, deals=deal_service(db, settings)))
+    return app

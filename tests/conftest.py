@@ -1,0 +1,72 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when DEALBOT_TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import deal_service
+from bot.services.deals import DealService
+from bot.settings import Settings
+from storage.db import Database
+
+POSTGRES_URL = os.environ.get("DEALBOT_TEST_POSTGRES_URL")
+TEAM = "T0TEAM"
+REP = "U0REP"
+OTHER_REP = "U0OTHER"
+MANAGER = "U0BOSS"
+
+
+def _postgres_schema_url(base: str) -> Iterator[str]:
+    """A throwaway schema per test: isolation without needing CREATE DATABASE."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'dealbot.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("set DEALBOT_TEST_POSTGRES_URL to run against PostgreSQL")
+    yield from _postgres_schema_url(POSTGRES_URL)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database.from_url(database_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        managers=(MANAGER,),
+        timezone_name="Asia/Tokyo",
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret="test-signing-secret",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def deals(db: Database, settings: Settings) -> DealService:
+    return deal_service(db, settings)
