@@ -140,7 +140,7 @@ class DealService:
         with self.db.read() as session:
             return self._resolve(session, team_id, ref)
 
-    def details(self, team_id: str, deal_id: int, *, events: int = 5, notes: int = 3) -> DealDetails:
+    def details(self, team_id: str, deal_id: int, *, events: int = 8, notes: int = 3) -> DealDetails:
         with self.db.read() as session:
             deal = self._get(session, team_id, deal_id)
             history = session.scalars(

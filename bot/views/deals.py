@@ -22,7 +22,7 @@ def deal_card(deal: Deal, display: Display, details: DealDetails | None = None) 
     if deal.next_step_due:
         next_step += f" ({d.t('card.due', date=d.date(deal.next_step_due))})"
     blocks: list[Block] = [
-        header(f"#{deal.id} {deal.name}"),
+        header(f"#{deal.id} {safe(deal.name, 140)}"),
         fields(
             f"*{d.t('field.company')}*\n{safe(deal.company, 200) or '—'}",
             f"*{d.t('field.owner')}*\n{mention(deal.owner)}",

@@ -1,0 +1,1 @@
+"""Scheduled jobs (stale-deal reminders, weekly digest): built in the scheduler issue."""

@@ -1,0 +1,84 @@
+"""The real bolt app served over HTTP (waitress, as `dealbot serve` does), a fake Slack Web API."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import waitress
+from waitress.server import BaseWSGIServer
+
+from bot.app import create_app
+from bot.server import SlackWSGIApp
+from bot.settings import Settings
+from storage.db import Database
+from tests.conftest import MANAGER, OTHER_REP, REP
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_client import SlackClient
+
+SIGNING_SECRET = "e2e-signing-secret"
+
+
+@dataclass
+class Bot:
+    slack: SlackClient  # sends Slack's requests into the app
+    api: FakeSlackAPI  # records the app's Web API calls
+    db: Database
+    settings: Settings
+    url: str
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlackAPI]:
+    with FakeSlackAPI() as fake:
+        fake.add_user(REP, "rep")
+        fake.add_user(OTHER_REP, "other")
+        fake.add_user(MANAGER, "boss")
+        yield fake
+        assert fake.errors == []
+
+
+def serve_in_thread(settings: Settings, db: Database) -> Iterator[str]:
+    server: BaseWSGIServer = waitress.create_server(  # type: ignore[assignment]
+        SlackWSGIApp(create_app(settings, db)), host="127.0.0.1", port=0, threads=4
+    )
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # the listening socket closed under select() at teardown
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def make_bot(fake: FakeSlackAPI, db: Database, database_url: str, **overrides: object) -> Iterator[Bot]:
+    settings = Settings(
+        database_url=database_url,
+        slack_api_url=fake.url,
+        slack_bot_token="xoxb-e2e",
+        slack_signing_secret=SIGNING_SECRET,
+        managers=(MANAGER,),
+        timezone_name="Asia/Tokyo",
+        _env_file=None,  # type: ignore[call-arg]
+        **overrides,  # type: ignore[arg-type]
+    )
+    for url in serve_in_thread(settings, db):
+        yield Bot(SlackClient(url, SIGNING_SECRET, api_url=fake.url), fake, db, settings, url)
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlackAPI, db: Database, database_url: str) -> Iterator[Bot]:
+    yield from make_bot(fake_slack, db, database_url)
+
+
+@pytest.fixture
+def bot_ja(fake_slack: FakeSlackAPI, db: Database, database_url: str) -> Iterator[Bot]:
+    yield from make_bot(fake_slack, db, database_url, locale="ja")
