@@ -153,7 +153,7 @@ def import_(
 class _progress:
     """A progress bar on a terminal; silent when output is piped (CI, scripts)."""
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> _progress:
         from rich.progress import Progress
 
         self._bar = Progress(transient=True, disable=not sys.stderr.isatty())

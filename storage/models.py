@@ -55,6 +55,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def lookup_keys(name: str, company: str | None) -> tuple[str, str]:
+    """The casefolded `name_key` and `search_key` stored with every deal."""
+    return name.casefold(), f"{name}\n{company or ''}".casefold()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -65,8 +70,10 @@ class Deal(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
-    # casefolded name: prefix lookups by index on SQLite and PostgreSQL alike
+    # casefolded copies for lookups: `name_key` for name prefixes (by index), `search_key`
+    # (name and company) for /deal find without calling lower() on every row
     name_key: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(402))
     company: Mapped[str | None] = mapped_column(String(200))
     owner: Mapped[str] = mapped_column(String(32))
     stage: Mapped[str] = mapped_column(String(40))
@@ -86,6 +93,9 @@ class Deal(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
+    def refresh_keys(self) -> None:
+        self.name_key, self.search_key = lookup_keys(self.name, self.company)
+
     notes: Mapped[list[Note]] = relationship(
         back_populates="deal", order_by="Note.id", cascade="all, delete-orphan"
     )
@@ -93,7 +103,11 @@ class Deal(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
     __table_args__ = (
         Index("ix_deals_team_name_key", "team_id", "name_key"),
-        Index("ix_deals_team_owner_status", "team_id", "owner", "status", "last_activity_at"),
+        Index("ix_deals_team_search_key", "team_id", "search_key"),
+        # one index per list filter, each holding the columns its query sorts by
+        Index("ix_deals_team_stage_close", "team_id", "stage", "status", "close_date"),
+        Index("ix_deals_team_owner_status", "team_id", "owner", "status", "close_date", "last_activity_at"),
+        Index("ix_deals_team_status_close", "team_id", "status", "close_date"),
         Index("ix_deals_team_status_activity", "team_id", "status", "last_activity_at"),
     )
 

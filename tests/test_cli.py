@@ -31,10 +31,17 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def dealbot(tmp_path: Path, *args: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def dealbot(
+    tmp_path: Path, *args: str, input: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [DEALBOT, *args], cwd=tmp_path, env=env_for(tmp_path, **env), input=input,
-        capture_output=True, text=True, timeout=120,
+        [DEALBOT, *args],
+        cwd=tmp_path,
+        env=env_for(tmp_path, **env),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -66,12 +73,14 @@ def fake() -> Iterator[FakeSlackAPI]:
 @pytest.fixture
 def served(tmp_path: Path, fake: FakeSlackAPI) -> Iterator[str]:
     port = free_port()
-    env = env_for(
-        tmp_path, SLACK_BOT_TOKEN="xoxb-cli", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.url
-    )
+    env = env_for(tmp_path, SLACK_BOT_TOKEN="xoxb-cli", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.url)
     process = subprocess.Popen(
         [DEALBOT, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,7 +91,9 @@ def served(tmp_path: Path, fake: FakeSlackAPI) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def test_serve_answers_healthz_and_signed_slash_commands(served: str, tmp_path: Path, fake: FakeSlackAPI) -> None:
+def test_serve_answers_healthz_and_signed_slash_commands(
+    served: str, tmp_path: Path, fake: FakeSlackAPI
+) -> None:
     slack = SlackClient(served, SECRET, api_url=fake.url)
     reply = slack.command("new Acme renewal amount:50k")
     assert reply.status == 200 and "Acme renewal" in reply.body
@@ -112,7 +123,9 @@ def test_a_malformed_setting_stops_start_up_with_one_line(tmp_path: Path) -> Non
 
 def test_run_opens_a_socket_mode_connection_through_slack_api_url(tmp_path: Path, fake: FakeSlackAPI) -> None:
     env = env_for(tmp_path, SLACK_BOT_TOKEN="xoxb-cli", SLACK_APP_TOKEN="xapp-cli", SLACK_API_URL=fake.url)
-    process = subprocess.Popen([DEALBOT, "run"], cwd=tmp_path, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [DEALBOT, "run"], cwd=tmp_path, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+    )
     try:
         [call] = fake.wait_for("apps.connections.open", timeout=30)[:1]
         assert call.headers["Authorization"] == "Bearer xapp-cli"
@@ -126,7 +139,9 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     import sqlite3
 
-    tables = {row[0] for row in sqlite3.connect(tmp_path / "cli.db").execute("select name from sqlite_master")}
+    tables = {
+        row[0] for row in sqlite3.connect(tmp_path / "cli.db").execute("select name from sqlite_master")
+    }
     assert {"deals", "deal_events", "notes", "alembic_version"} <= tables
 
 

@@ -16,7 +16,9 @@ def test_both_catalogs_have_the_same_keys() -> None:
 
 
 def test_translations_use_the_same_placeholders() -> None:
-    mismatched = [key for key in en.MESSAGES if placeholders(en.MESSAGES[key]) != placeholders(ja.MESSAGES[key])]
+    mismatched = [
+        key for key in en.MESSAGES if placeholders(en.MESSAGES[key]) != placeholders(ja.MESSAGES[key])
+    ]
     assert mismatched == []
 
 

@@ -61,7 +61,11 @@ def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         ("DEALBOT_CURRENCY", "DOGE", "is not an ISO 4217 currency code"),
         ("DEALBOT_STAGES", "lead:ten", "needs a whole-number probability"),
         ("SLACK_API_URL", "slack.com/api", "must be an http(s) URL"),
-        ("SLACK_BOT_TOKEN", "xapp-wrong-kind", "SLACK_BOT_TOKEN: does not look right (it should start with xoxb-)"),
+        (
+            "SLACK_BOT_TOKEN",
+            "xapp-wrong-kind",
+            "SLACK_BOT_TOKEN: does not look right (it should start with xoxb-)",
+        ),
     ],
 )
 def test_a_malformed_setting_names_the_variable_and_the_problem(

@@ -147,7 +147,7 @@ def _change_text(change: FieldChange, d: Display) -> str:
 
 
 def _subcommand_of(command: Command) -> str | None:
-    names = {
+    names: dict[type, str] = {
         NewDeal: "new",
         UpdateDeal: "update",
         AddNote: "note",
@@ -157,7 +157,7 @@ def _subcommand_of(command: Command) -> str | None:
         ListDeals: "list",
         FindDeals: "find",
     }
-    return names.get(type(command))  # type: ignore[arg-type]
+    return names.get(type(command))
 
 
 def _list_title(query: ListDeals, d: Display) -> str:
@@ -169,8 +169,8 @@ def _list_title(query: ListDeals, d: Display) -> str:
 
 def with_ref(command: Command, deal_id: int) -> Command:
     """The same command aimed at one deal (a candidate chosen after an ambiguous ref)."""
-    if hasattr(command, "ref"):
-        return dataclasses.replace(command, ref=Ref(number=deal_id))  # type: ignore[type-var]
+    if isinstance(command, UpdateDeal | AddNote | MarkWon | MarkLost | ShowDeal):
+        return dataclasses.replace(command, ref=Ref(number=deal_id))
     return command
 
 

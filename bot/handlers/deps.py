@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.clock import now, today
@@ -22,7 +23,7 @@ class Deps:
     def display(self) -> Display:
         return Display(self.settings.locale, self.settings.tz)
 
-    def today(self):  # type: ignore[no-untyped-def]
+    def today(self) -> date:
         return today(self.settings.tz)
 
     def home(self, team_id: str, user_id: str) -> dict[str, Any]:

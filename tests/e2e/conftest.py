@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,11 +45,10 @@ def serve_in_thread(settings: Settings, db: Database) -> Iterator[str]:
     server: BaseWSGIServer = waitress.create_server(  # type: ignore[assignment]
         SlackWSGIApp(create_app(settings, db)), host="127.0.0.1", port=0, threads=4
     )
+
     def run() -> None:
-        try:
+        with contextlib.suppress(OSError):  # the listening socket closed under select() at teardown
             server.run()
-        except OSError:  # the listening socket closed under select() at teardown
-            pass
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

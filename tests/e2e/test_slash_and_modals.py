@@ -79,7 +79,9 @@ def test_help_lists_every_subcommand_with_examples(bot: Bot) -> None:
 
 
 def test_new_creates_the_deal_and_answers_with_its_card(bot: Bot) -> None:
-    reply = command(bot, 'new Acme renewal company:Acme amount:$50,000 stage:proposal next:"send quote" close:2026-12-15')
+    reply = command(
+        bot, 'new Acme renewal company:Acme amount:$50,000 stage:proposal next:"send quote" close:2026-12-15'
+    )
     assert reply["response_type"] == "ephemeral"
     shown = text_of(reply)
     assert "Acme renewal" in shown and "$50,000" in shown and "Proposal" in shown and "50%" in shown
@@ -185,7 +187,12 @@ def test_deal_alone_opens_the_new_deal_modal(bot: Bot) -> None:
     assert call.args["trigger_id"] == bot.slack.last_payload["trigger_id"]  # type: ignore[index]
     view = call.args["view"]
     assert view["callback_id"] == Callback.NEW_DEAL
-    assert {b["block_id"] for b in view["blocks"]} >= {Block.NAME, Block.STAGE, Block.AMOUNT, Block.CLOSE_DATE}
+    assert {b["block_id"] for b in view["blocks"]} >= {
+        Block.NAME,
+        Block.STAGE,
+        Block.AMOUNT,
+        Block.CLOSE_DATE,
+    }
 
 
 def form(name: str, amount: str | None = None, stage: str = "lead", owner: str = REP) -> dict[str, Any]:
@@ -207,21 +214,31 @@ def test_new_deal_modal_shows_field_errors_and_writes_nothing(bot: Bot) -> None:
     response = bot.slack.view_submission(Callback.NEW_DEAL, form("Wayne", amount="a lot"))
     assert response.json == {
         "response_action": "errors",
-        "errors": {Block.AMOUNT: "`a lot` is not an amount. Write e.g. `50k`, `1.2M`, `$50,000`, `500万円` or `1.2億`."},
+        "errors": {
+            Block.AMOUNT: "`a lot` is not an amount. "
+            "Write e.g. `50k`, `1.2M`, `$50,000`, `500万円` or `1.2億`."
+        },
     }
     assert deal_count(bot) == 0
 
 
 def test_new_deal_modal_creates_the_deal_and_confirms(bot: Bot) -> None:
     metadata = json.dumps({"channel_id": "C0SALES"})
-    response = bot.slack.view_submission(Callback.NEW_DEAL, form("Wayne", amount="1.2M", stage="proposal"), private_metadata=metadata)
+    response = bot.slack.view_submission(
+        Callback.NEW_DEAL, form("Wayne", amount="1.2M", stage="proposal"), private_metadata=metadata
+    )
     assert response.status == 200 and not response.body
     [confirmation] = bot.api.wait_for("chat.postEphemeral")
     assert confirmation.args["channel"] == "C0SALES" and confirmation.args["user"] == REP
     assert "$1,200,000" in text_of(confirmation.args)
     with bot.db.read() as session:
         deal = session.scalars(select(Deal)).one()
-    assert (deal.amount, deal.stage, deal.probability, str(deal.close_date)) == (120000000, "proposal", 50, "2027-01-29")
+    assert (deal.amount, deal.stage, deal.probability, str(deal.close_date)) == (
+        120000000,
+        "proposal",
+        50,
+        "2027-01-29",
+    )
 
 
 def test_edit_button_opens_a_prefilled_form(bot: Bot) -> None:
@@ -248,7 +265,9 @@ def test_saving_a_form_after_someone_else_saved_shows_their_values(bot: Bot) -> 
     command(bot, "new Soylent")
     command(bot, "update soylent stage:negotiation", user=MANAGER)  # version 1 → 2
     stale_form = json.dumps({"deal_id": 1, "version": 1, "channel_id": "C0SALES"})
-    response = bot.slack.view_submission(Callback.EDIT_DEAL, form("Soylent", stage="proposal"), private_metadata=stale_form)
+    response = bot.slack.view_submission(
+        Callback.EDIT_DEAL, form("Soylent", stage="proposal"), private_metadata=stale_form
+    )
     assert response.json is not None and response.json["response_action"] == "update"
     view = response.json["view"]
     assert "changed while you were editing" in text_of(view)

@@ -24,12 +24,20 @@ def new(deals: DealService, name: str, owner: str = REP, **fields: object) -> De
 
 def events_of(db: Database, deal_id: int) -> list[DealEvent]:
     with db.read() as session:
-        return list(session.scalars(select(DealEvent).where(DealEvent.deal_id == deal_id).order_by(DealEvent.id)))
+        return list(
+            session.scalars(select(DealEvent).where(DealEvent.deal_id == deal_id).order_by(DealEvent.id))
+        )
 
 
 def test_create_defaults_to_first_stage_its_probability_and_the_creator_as_owner(deals: DealService) -> None:
     deal = new(deals, "Acme renewal")
-    assert (deal.stage, deal.probability, deal.owner, deal.status, deal.version) == ("lead", 10, REP, "open", 1)
+    assert (deal.stage, deal.probability, deal.owner, deal.status, deal.version) == (
+        "lead",
+        10,
+        REP,
+        "open",
+        1,
+    )
     assert deal.created_at.tzinfo is not None
 
 
@@ -50,7 +58,9 @@ def test_changing_currency_alone_keeps_the_amount_in_major_units(deals: DealServ
 
 def test_setting_a_stage_sets_its_default_probability_unless_prob_is_given(deals: DealService) -> None:
     deal = new(deals, "Stages")
-    assert deals.update(TEAM, REP, deal.id, DealFields(stage="proposal"), source="slash").deal.probability == 50
+    assert (
+        deals.update(TEAM, REP, deal.id, DealFields(stage="proposal"), source="slash").deal.probability == 50
+    )
     result = deals.update(TEAM, REP, deal.id, DealFields(stage="negotiation", probability=85), source="slash")
     assert (result.deal.stage, result.deal.probability) == ("negotiation", 85)
 
@@ -70,7 +80,9 @@ def test_reopening_a_lost_deal_clears_its_lost_reason(deals: DealService) -> Non
 
 def test_every_change_appends_an_event_with_old_and_new_values(db: Database, deals: DealService) -> None:
     deal = new(deals, "History", amount=Amount(Decimal("50000"), "USD"))
-    deals.update(TEAM, REP, deal.id, DealFields(stage="proposal", amount=Amount(Decimal("60000"))), source="modal")
+    deals.update(
+        TEAM, REP, deal.id, DealFields(stage="proposal", amount=Amount(Decimal("60000"))), source="modal"
+    )
     deals.add_note(TEAM, REP, deal.id, "Met the CFO", source="slash")
     history = [(e.kind, e.field, e.old_value, e.new_value, e.source) for e in events_of(db, deal.id)]
     assert history == [
@@ -103,7 +115,9 @@ def test_a_stale_form_is_refused_with_the_current_values(deals: DealService) -> 
     deal = new(deals, "Contested")
     deals.update(TEAM, REP, deal.id, DealFields(stage="proposal"), source="modal", expected_version=1)
     with pytest.raises(DealChanged) as conflict:
-        deals.update(TEAM, MANAGER, deal.id, DealFields(stage="negotiation"), source="modal", expected_version=1)
+        deals.update(
+            TEAM, MANAGER, deal.id, DealFields(stage="negotiation"), source="modal", expected_version=1
+        )
     assert conflict.value.current.stage == "proposal"
     assert deals.get(TEAM, deal.id).stage == "proposal"
 
@@ -128,7 +142,9 @@ def test_two_sessions_saving_at_once_one_wins_and_the_other_is_told(db: Database
         racer = DealService(db, deals.pipeline, managers=(MANAGER,))
         racer._get = get_then_wait  # type: ignore[method-assign]
         try:
-            outcomes[user] = racer.update(TEAM, user, deal.id, DealFields(stage=stage), source="modal").deal.stage
+            outcomes[user] = racer.update(
+                TEAM, user, deal.id, DealFields(stage=stage), source="modal"
+            ).deal.stage
         except DealChanged as exc:
             outcomes[user] = exc
 
@@ -155,7 +171,9 @@ def test_two_sessions_saving_at_once_one_wins_and_the_other_is_told(db: Database
         assert conflicts[0].current.stage == final.stage
     with db.read() as session:
         changed = session.scalar(
-            select(func.count()).select_from(DealEvent).where(DealEvent.deal_id == deal.id, DealEvent.field == "stage")
+            select(func.count())
+            .select_from(DealEvent)
+            .where(DealEvent.deal_id == deal.id, DealEvent.field == "stage")
         )
     assert changed == final.version - 1  # every saved change is in history; none lost silently
 
@@ -163,7 +181,9 @@ def test_two_sessions_saving_at_once_one_wins_and_the_other_is_told(db: Database
 def test_a_note_does_not_invalidate_an_open_edit_form(deals: DealService) -> None:
     deal = new(deals, "Noted")
     deals.add_note(TEAM, REP, deal.id, "called", source="slash")
-    result = deals.update(TEAM, REP, deal.id, DealFields(stage="qualified"), source="modal", expected_version=1)
+    result = deals.update(
+        TEAM, REP, deal.id, DealFields(stage="qualified"), source="modal", expected_version=1
+    )
     assert result.deal.stage == "qualified"
 
 
@@ -288,7 +308,9 @@ def test_two_people_saving_the_same_form_at_once_one_wins_and_the_other_is_told(
         except DealChanged as exc:
             outcomes.append(exc)
 
-    threads = [threading.Thread(target=save, args=args) for args in ((REP, "proposal"), (MANAGER, "negotiation"))]
+    threads = [
+        threading.Thread(target=save, args=args) for args in ((REP, "proposal"), (MANAGER, "negotiation"))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 22:14:18.009275
+Create Date: 2026-11-23 22:32:49.532547
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("name_key", sa.String(length=200), nullable=False),
+        sa.Column("search_key", sa.String(length=402), nullable=False),
         sa.Column("company", sa.String(length=200), nullable=True),
         sa.Column("owner", sa.String(length=32), nullable=False),
         sa.Column("stage", sa.String(length=40), nullable=False),
@@ -49,12 +50,17 @@ def upgrade() -> None:
         batch_op.create_index("ix_deals_team_name_key", ["team_id", "name_key"], unique=False)
         batch_op.create_index(
             "ix_deals_team_owner_status",
-            ["team_id", "owner", "status", "last_activity_at"],
+            ["team_id", "owner", "status", "close_date", "last_activity_at"],
             unique=False,
+        )
+        batch_op.create_index("ix_deals_team_search_key", ["team_id", "search_key"], unique=False)
+        batch_op.create_index(
+            "ix_deals_team_stage_close", ["team_id", "stage", "status", "close_date"], unique=False
         )
         batch_op.create_index(
             "ix_deals_team_status_activity", ["team_id", "status", "last_activity_at"], unique=False
         )
+        batch_op.create_index("ix_deals_team_status_close", ["team_id", "status", "close_date"], unique=False)
 
     op.create_table(
         "deal_events",
@@ -110,7 +116,10 @@ def downgrade() -> None:
 
     op.drop_table("deal_events")
     with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_index("ix_deals_team_status_close")
         batch_op.drop_index("ix_deals_team_status_activity")
+        batch_op.drop_index("ix_deals_team_stage_close")
+        batch_op.drop_index("ix_deals_team_search_key")
         batch_op.drop_index("ix_deals_team_owner_status")
         batch_op.drop_index("ix_deals_team_name_key")
 
