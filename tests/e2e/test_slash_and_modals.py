@@ -255,7 +255,7 @@ def test_edit_button_opens_a_prefilled_form(bot: Bot) -> None:
 
 def test_edit_button_of_someone_elses_deal_is_refused(bot: Bot) -> None:
     command(bot, "new Tyrell")
-    bot.slack.block_action(Action.EDIT, "1", user_id=OTHER_REP)
+    assert bot.slack.block_action(Action.EDIT, "1", user_id=OTHER_REP).status == 200
     [refusal] = bot.api.wait_for("chat.postEphemeral")
     assert "Only the owner" in refusal.args["text"]
     assert bot.api.calls("views.open") == []

@@ -314,7 +314,7 @@ def test_export_of_an_empty_database_is_an_empty_list(db: Database) -> None:
 # --- import rules ---------------------------------------------------------------------
 
 
-def test_status_won_moves_an_open_stage_to_won(db: Database) -> None:
+def test_a_won_or_lost_status_moves_an_open_stage_to_that_stage(db: Database) -> None:
     run_import(db, "name,stage,status\nAcme,proposal,Won\nGlobex,qualified,lost\n")
 
     deals = export_json(db)

@@ -161,3 +161,15 @@ def test_chart_is_a_png_of_sensible_size(small: Digest, deals: DealService, disp
 def test_chart_of_an_empty_pipeline(db: Database, deals: DealService) -> None:
     png = pipeline_chart_png(build(db, deals), JA, deals.pipeline)
     assert png.startswith(PNG_MAGIC) and png_size(png)[0] >= 600
+
+
+def test_digest_catalogs_have_the_same_keys_and_placeholders() -> None:
+    from bot.i18n import digest_en, digest_ja
+    from tests.test_i18n import placeholders
+
+    assert set(digest_en.MESSAGES) == set(digest_ja.MESSAGES)
+    assert [
+        key
+        for key, text in digest_en.MESSAGES.items()
+        if placeholders(text) != placeholders(digest_ja.MESSAGES[key])
+    ] == []
