@@ -51,7 +51,16 @@ def deal(deal_id: int = 1, name: str = "Acme renewal", **values: object) -> Deal
 def test_deal_card_shows_every_key_field_and_the_four_buttons() -> None:
     blocks = deal_card(deal(), EN)
     shown = json.dumps(blocks, ensure_ascii=False)
-    for text in ("Acme renewal", "Acme", "<@U0REP>", "Proposal", "$50,000", "50%", "Dec 15, 2026", "send quote"):
+    for text in (
+        "Acme renewal",
+        "Acme",
+        "<@U0REP>",
+        "Proposal",
+        "$50,000",
+        "50%",
+        "Dec 15, 2026",
+        "send quote",
+    ):
         assert text in shown
     assert [b["text"]["text"] for b in blocks[-1]["elements"]] == ["Edit", "Add note", "Won", "Lost"]
     assert blocks_errors(blocks, 50) == []
@@ -72,7 +81,9 @@ def test_hostile_and_huge_user_text_is_escaped_and_clipped_to_slack_limits() -> 
 
 
 def test_japanese_card_uses_japanese_labels_and_yen() -> None:
-    shown = json.dumps(deal_card(deal(currency="JPY", amount=5_000_000, stage="negotiation"), JA), ensure_ascii=False)
+    shown = json.dumps(
+        deal_card(deal(currency="JPY", amount=5_000_000, stage="negotiation"), JA), ensure_ascii=False
+    )
     assert "¥5,000,000" in shown and "交渉" in shown and "受注予定日" in shown and "2026/12/15" in shown
 
 
@@ -104,7 +115,9 @@ def test_parse_errors_carry_the_usage_line_and_an_example() -> None:
 
 
 def test_unknown_stage_error_lists_the_pipeline() -> None:
-    blocks = parse_error_blocks(ParseError("unknown_stage", subcommand="update", value="x", stages="?"), JA, PIPELINE)
+    blocks = parse_error_blocks(
+        ParseError("unknown_stage", subcommand="update", value="x", stages="?"), JA, PIPELINE
+    )
     shown = json.dumps(blocks, ensure_ascii=False)
     assert all(f"`{key}`" in shown for key in PIPELINE.keys)
 
