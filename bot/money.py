@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.core import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -42,14 +43,26 @@ _BABEL_LOCALE = {"en": Locale.parse("en_US"), "ja": Locale.parse("ja_JP")}
 def format_money(money: Money, locale: str = "en") -> str:
     """`$60,000`, `$1,250.50`, `¥5,000,000`: cents only when there are some."""
     major = money.major
-    whole = major == major.to_integral_value()
-    pattern = "¤#,##0" if whole else None
-    text = format_currency(
-        major,
-        money.currency,
-        format=pattern,
+    prefix, suffix = _affixes(money.currency, locale)
+    if major == major.to_integral_value():
+        return f"{prefix}{int(major):,}{suffix}"
+    return f"{prefix}{major:,.{exponent(money.currency)}f}{suffix}"
+
+
+@lru_cache(maxsize=256)
+def _affixes(currency: str, locale: str) -> tuple[str, str]:
+    """The text Babel puts around the number for this currency and locale (`$`, `CHF\xa0`).
+
+    Asking Babel once per currency and reusing its answer keeps lists of deals fast; both
+    supported locales group digits with `,` and use `.` for decimals, as Python's `:,` does.
+    """
+    sample = format_currency(
+        1,
+        currency,
+        format="¤#,##0",
         locale=_BABEL_LOCALE.get(locale, _BABEL_LOCALE["en"]),
-        currency_digits=not whole,
+        currency_digits=False,
     )
+    prefix, _, suffix = sample.partition("1")
     # Babel's ja_JP uses the full-width yen sign; teams write the ordinary one.
-    return text.replace("\uffe5", "\u00a5")
+    return prefix.replace("\uffe5", "\u00a5"), suffix

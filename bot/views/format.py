@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -40,6 +41,12 @@ def mention(user_id: str) -> str:
     return f"<@{user_id}>" if user_id.isalnum() else escape(user_id)
 
 
+@lru_cache(maxsize=4096)
+def _medium_date(value: date, locale: str) -> str:
+    # Babel is slow per call and a list shows the same few dates again and again.
+    return format_date(value, format="medium", locale="ja_JP" if locale == "ja" else "en_US")
+
+
 @dataclass(frozen=True)
 class Display:
     """How to show values to this team: language and time zone."""
@@ -59,9 +66,7 @@ class Display:
         return format_money(Money(amount, currency), self.locale)
 
     def date(self, value: date | None) -> str:
-        if value is None:
-            return "—"
-        return format_date(value, format="medium", locale="ja_JP" if self.locale == "ja" else "en_US")
+        return "—" if value is None else _medium_date(value, self.locale)
 
     def when(self, moment: datetime) -> str:
         """A moment in the team's zone, e.g. `Nov 23, 2026 14:05`."""
