@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -12,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import handlers
 from bot.handlers.deps import Deps
 from bot.services.deals import DealService
+from bot.services.memos import MemoQueue
 from bot.services.teams import TeamAdoption
 from bot.settings import Settings
 from storage.db import Database
@@ -31,10 +33,18 @@ def deal_service(db: Database, settings: Settings) -> DealService:
         managers=settings.managers,
         default_currency=settings.default_currency,
         stale_days=settings.stale_days,
+        stale_days_by_stage=settings.stale_overrides,
     )
 
 
-def create_app(settings: Settings, db: Database, *, client: WebClient | None = None) -> App:
+def create_app(
+    settings: Settings,
+    db: Database,
+    *,
+    client: WebClient | None = None,
+    wake_workers: Callable[[], None] | None = None,
+) -> App:
+    """The bolt App. `wake_workers` lets in-process memo workers pick up a new memo at once."""
     app = App(
         client=client or web_client(settings),
         signing_secret=settings.secret("slack_signing_secret") or None,
@@ -54,5 +64,8 @@ def create_app(settings: Settings, db: Database, *, client: WebClient | None = N
             adoption.adopt(context.team_id)
         next()
 
-    handlers.register(app, Deps(settings=settings, deals=deal_service(db, settings)))
+    deps = Deps(settings=settings, deals=deal_service(db, settings), memos=MemoQueue(db))
+    if wake_workers is not None:
+        deps = dataclasses.replace(deps, wake_workers=wake_workers)
+    handlers.register(app, deps)
     return app

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.scheduler.jobs import Jobs, RunReport
+    from bot.workers.memos import MemoWorkers
 
 cli = typer.Typer(
     name="dealbot",
@@ -68,7 +75,10 @@ def run() -> None:
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", purpose="dealbot run (Socket Mode)")
-    app = create_app(settings, _database(settings))
+    db = _database(settings)
+    workers = _start_workers(settings, db)
+    app = create_app(settings, db, client=workers.processor.client, wake_workers=workers.wake)
+    _start_scheduler(settings, db, app.client)
     SocketModeHandler(app, settings.secret("slack_app_token")).start()
 
 
@@ -83,9 +93,138 @@ def serve(
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", purpose="dealbot serve (HTTP mode)")
-    app = create_app(settings, _database(settings))
+    db = _database(settings)
+    workers = _start_workers(settings, db)
+    app = create_app(settings, db, client=workers.processor.client, wake_workers=workers.wake)
+    _start_scheduler(settings, db, app.client)
     typer.echo(f"dealbot listening on http://{host}:{port}/slack/events", err=True)
     serve_http(app, host, port, settings.http_threads)
+
+
+def _start_workers(settings: Settings, db: Database) -> MemoWorkers:
+    """Transcription workers in this process (DEALBOT_MEMO_WORKERS threads; 0 for none)."""
+    from bot.app import deal_service, web_client
+    from bot.services.memos import MemoQueue
+    from bot.workers.memos import build_workers
+
+    queue = MemoQueue(db, lease=timedelta(seconds=settings.memo_lease_seconds))
+    workers = build_workers(settings, queue, deal_service(db, settings), web_client(settings))
+    workers.start()
+    return workers
+
+
+@cli.command()
+def worker() -> None:
+    """Transcription workers only: scale out beside `dealbot serve` on a shared PostgreSQL."""
+    import signal
+    import threading
+
+    settings = _settings()
+    _require(settings, "SLACK_BOT_TOKEN", purpose="dealbot worker")
+    if settings.memo_workers < 1:
+        _fail("DEALBOT_MEMO_WORKERS is 0: a worker process needs at least one worker thread.")
+    workers = _start_workers(settings, _database(settings))
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    typer.echo(
+        f"dealbot worker: {settings.memo_workers} thread(s), engine {settings.whisper_engine}", err=True
+    )
+    stopping.wait()
+    workers.stop()
+
+
+@cli.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="An audio file (m4a, mp3, wav, ogg, webm, …).", exists=True)],
+    language: Annotated[str | None, typer.Option(help="Force a language (en, ja); default: detect.")] = None,
+) -> None:
+    """Transcribe an audio file with the configured engine and print the text."""
+    from bot.transcription.audio import AudioError, decode_audio
+    from bot.workers.memos import engine_loader
+
+    settings = _settings()
+    try:
+        audio = decode_audio(file, max_seconds=settings.max_audio_minutes * 60)
+    except AudioError as exc:
+        _fail(f"{file}: {exc}")
+    engine = engine_loader(settings)()
+    result = engine.transcribe(audio.samples, language=language, hint_language=settings.locale, vocabulary=[])
+    typer.echo(result.text)
+    typer.echo(f"({result.language}, {audio.duration_seconds:.1f} s, {engine.name} {engine.model})", err=True)
+
+
+def _start_scheduler(settings: Settings, db: Database, client: WebClient) -> None:
+    """Reminders and the digest in this process, when it wins the scheduler election."""
+    from bot.scheduler import start_scheduler
+
+    start_scheduler(settings, db, client)
+
+
+def _as_of(value: str | None, settings: Settings) -> datetime | None:
+    """`--as-of`: an ISO date-time; without an offset it is read in the team's time zone."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--as-of={value!r} is not an ISO date-time such as 2026-11-23T09:00 or 2026-11-23T09:00+09:00")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=settings.tz)
+
+
+def _jobs(settings: Settings, *, dry_run: bool) -> Jobs:
+    from bot.scheduler.jobs import Jobs
+    from bot.slack.notifier import Notifier
+
+    db = _database(settings)
+    if dry_run:
+        return Jobs(settings, db, None)
+    from bot.app import web_client
+
+    _require(settings, "SLACK_BOT_TOKEN", purpose="sending reminders and digests")
+    return Jobs(settings, db, Notifier(web_client(settings)))
+
+
+def _finish_run(report: RunReport) -> None:
+    for preview in report.previews:
+        typer.echo(preview.rstrip("\n") + "\n")
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            typer.echo(f"could not send to {outcome.recipient}: {outcome.error}", err=True)
+    typer.echo(report.summary(), err=True)
+    if report.count("failed"):
+        raise typer.Exit(code=1)
+
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Evaluate as if it were this moment (ISO date-time; team time zone if no offset)."
+    ),
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the messages; send and record nothing.")]
+
+
+@cli.command()
+def remind(dry_run: DryRunOption = False, as_of: AsOfOption = None) -> None:
+    """Send today's stale-deal reminders now (business days only; each owner once a day)."""
+    settings = _settings()
+    jobs = _jobs(settings, dry_run=dry_run)
+    _finish_run(jobs.remind(_as_of(as_of, settings), dry_run=dry_run))
+
+
+@cli.command()
+def digest(
+    dry_run: DryRunOption = False,
+    as_of: AsOfOption = None,
+    chart_out: Annotated[
+        Path | None, typer.Option("--chart-out", help="Also write the digest's chart to this PNG file.")
+    ] = None,
+) -> None:
+    """Send this week's pipeline digest now (each manager and the channel once a week)."""
+    settings = _settings()
+    jobs = _jobs(settings, dry_run=dry_run)
+    _finish_run(jobs.digest(_as_of(as_of, settings), dry_run=dry_run, chart_out=chart_out))
 
 
 @db_cli.command("upgrade")

@@ -13,6 +13,10 @@ class Action(StrEnum):
     SHOW = "deal_show"
     PICK = "deal_pick"  # a candidate chosen after an ambiguous reference
     NEW = "deal_new"  # New deal button (App Home)
+    SNOOZE = "deal_snooze"  # Snooze button (stale-deal reminder)
+    MEMO_APPLY = "memo_apply"  # apply one field update heard in a voice memo
+    MEMO_DEAL = "memo_deal"  # attach a voice memo to this deal
+    MEMO_NEW_DEAL = "memo_new_deal"  # create a deal from a voice memo
 
 
 class Callback(StrEnum):
@@ -20,6 +24,7 @@ class Callback(StrEnum):
     EDIT_DEAL = "deal_edit_modal"
     NOTE = "deal_note_modal"
     LOST = "deal_lost_modal"
+    SNOOZE = "deal_snooze_modal"
 
 
 class Block(StrEnum):
@@ -37,6 +42,8 @@ class Block(StrEnum):
     NEXT_STEP_DUE = "next_step_due"
     NOTE = "note"
     REASON = "reason"
+    SNOOZE_FOR = "snooze_for"
+    SNOOZE_UNTIL = "snooze_until"
 
 
 INPUT_ACTION = "value"  # the action id of the single element inside each input block

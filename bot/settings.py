@@ -6,15 +6,24 @@ with it and where to get a good one (`SettingsError`).
 
 from __future__ import annotations
 
-from datetime import tzinfo
+import os
+from datetime import time, tzinfo
 from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.pipeline import Pipeline, parse_stage_spec
+from bot.services.business_days import NO_HOLIDAYS, country_of_zone
 
 # Where a person finds each secret: shown when one is missing or malformed.
 _WHERE = {
@@ -71,10 +80,44 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DEALBOT_DIGEST_CHANNEL", "digest_channel")
     )
     stages: Annotated[str, NoDecode] = Field("", validation_alias=AliasChoices("DEALBOT_STAGES", "stages"))
+    # --- reminders (bot/scheduler) ---
+    reminder_time: str = Field(
+        "09:00", validation_alias=AliasChoices("DEALBOT_REMINDER_TIME", "reminder_time")
+    )
+    stale_days_by_stage: Annotated[str, NoDecode] = Field(
+        "", validation_alias=AliasChoices("DEALBOT_STALE_DAYS_BY_STAGE", "stale_days_by_stage")
+    )
+    holidays_country: str | None = Field(
+        None, validation_alias=AliasChoices("DEALBOT_HOLIDAYS_COUNTRY", "holidays_country")
+    )
     http_threads: int = Field(
         8, ge=1, le=64, validation_alias=AliasChoices("DEALBOT_HTTP_THREADS", "http_threads")
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("DEALBOT_LOG_LEVEL", "log_level"))
+    # --- voice memos -------------------------------------------------------------------
+    whisper_engine: Literal["faster-whisper", "openai-whisper"] = Field(
+        "faster-whisper", validation_alias=AliasChoices("WHISPER_ENGINE", "whisper_engine")
+    )
+    whisper_model: str | None = Field(None, validation_alias=AliasChoices("WHISPER_MODEL", "whisper_model"))
+    whisper_threads: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        validation_alias=AliasChoices("WHISPER_THREADS", "whisper_threads"),
+    )
+    model_cache: str | None = Field(None, validation_alias=AliasChoices("DEALBOT_MODEL_CACHE", "model_cache"))
+    max_audio_mb: int = Field(
+        100, ge=1, le=1000, validation_alias=AliasChoices("DEALBOT_MAX_AUDIO_MB", "max_audio_mb")
+    )
+    max_audio_minutes: int = Field(
+        30, ge=1, le=240, validation_alias=AliasChoices("DEALBOT_MAX_AUDIO_MINUTES", "max_audio_minutes")
+    )
+    memo_workers: int = Field(
+        1, ge=0, le=16, validation_alias=AliasChoices("DEALBOT_MEMO_WORKERS", "memo_workers")
+    )
+    memo_lease_seconds: int = Field(
+        900, ge=2, le=86400, validation_alias=AliasChoices("DEALBOT_MEMO_LEASE_SECONDS", "memo_lease_seconds")
+    )
 
     @field_validator("slack_api_url")
     @classmethod
@@ -125,6 +168,41 @@ class Settings(BaseSettings):
             parse_stage_spec(value)  # raises ValueError with a readable message
         return value
 
+    @field_validator("reminder_time")
+    @classmethod
+    def _reminder_time(cls, value: str) -> str:
+        parse_clock_time(value)  # raises ValueError with a readable message
+        return value.strip()
+
+    @field_validator("stale_days_by_stage")
+    @classmethod
+    def _stale_by_stage(cls, value: str, info: ValidationInfo) -> str:
+        overrides = parse_stage_days(value)
+        stages = info.data.get("stages")
+        if overrides and isinstance(stages, str):
+            known = parse_stage_spec(stages).open_keys if stages.strip() else Pipeline.default().open_keys
+            unknown = sorted(set(overrides) - set(known))
+            if unknown:
+                raise ValueError(f"{', '.join(unknown)} is not an open stage; stages: {', '.join(known)}")
+        return value
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _holidays_country(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        code = value.strip().upper()
+        if code == NO_HOLIDAYS.upper():
+            return NO_HOLIDAYS
+        import holidays
+
+        if code not in holidays.list_supported_countries():
+            raise ValueError(
+                "is not a country the holidays library knows; use an ISO 3166 code such as JP or US, "
+                "or 'none' for weekends only"
+            )
+        return code
+
     @field_validator("digest_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
@@ -154,6 +232,23 @@ class Settings(BaseSettings):
     def pipeline(self) -> Pipeline:
         return parse_stage_spec(self.stages) if self.stages.strip() else Pipeline.default()
 
+    @cached_property
+    def reminder_at(self) -> time:
+        """The local time of day the stale-deal reminders go out (business days only)."""
+        return parse_clock_time(self.reminder_time)
+
+    @cached_property
+    def stale_overrides(self) -> dict[str, int]:
+        """Per-stage stale windows in days, e.g. {"negotiation": 3, "lead": 14}."""
+        return parse_stage_days(self.stale_days_by_stage)
+
+    @property
+    def holiday_country(self) -> str | None:
+        """Whose public holidays pause reminders: the setting, else derived from the time zone."""
+        if self.holidays_country == NO_HOLIDAYS:
+            return None
+        return self.holidays_country or country_of_zone(self.timezone_name)
+
     @property
     def default_currency(self) -> str:
         return self.currency or ("JPY" if self.locale == "ja" else "USD")
@@ -181,6 +276,34 @@ def _check_prefix(value: SecretStr | None, prefixes: tuple[str, ...], name: str)
     if not value.get_secret_value().startswith(prefixes):
         raise ValueError(f"does not look right (it should start with {prefixes[0]}); use {_WHERE[name]}")
     return value
+
+
+def parse_clock_time(value: str) -> time:
+    """`09:00` or `9:30` → a time of day; anything else raises ValueError with an example."""
+    hours, sep, minutes = value.strip().partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError("is not a time of day; write HH:MM, e.g. 09:00")
+    if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+        raise ValueError("is not a time of day between 00:00 and 23:59")
+    return time(int(hours), int(minutes))
+
+
+def parse_stage_days(spec: str) -> dict[str, int]:
+    """`negotiation:3,lead:14` → {"negotiation": 3, "lead": 14}; ValueError says what is wrong."""
+    days: dict[str, int] = {}
+    for item in spec.split(","):
+        if not item.strip():
+            continue
+        stage, sep, number = item.strip().partition(":")
+        stage = stage.strip().lower()
+        if not sep or not number.strip().isdigit():
+            raise ValueError(f"{item.strip()!r} should be stage:days, e.g. 'negotiation:3,lead:14'")
+        if not 1 <= int(number) <= 365:
+            raise ValueError(f"{stage}: days must be between 1 and 365")
+        if stage in days:
+            raise ValueError(f"stage {stage!r} is listed twice")
+        days[stage] = int(number)
+    return days
 
 
 def load_settings(**overrides: object) -> Settings:

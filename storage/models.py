@@ -1,4 +1,4 @@
-"""The tables: deals, their append-only history, and activity notes.
+"""The tables: deals, their append-only history, activity notes, and scheduled deliveries.
 
 Every row carries `team_id` (one database may serve several workspaces); amounts are integers
 in minor units next to an ISO 4217 currency; timestamps are timezone-aware UTC.
@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -92,6 +93,11 @@ class Deal(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # stale-deal reminders (bot/services/reminders.py): no reminder before `snoozed_until`;
+    # `reminded_at` is when the owner was last reminded of this deal
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snooze_reason: Mapped[str | None] = mapped_column(String(500))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def refresh_keys(self) -> None:
         self.name_key, self.search_key = lookup_keys(self.name, self.company)
@@ -154,3 +160,30 @@ class Note(Base):
     deal: Mapped[Deal] = relationship(back_populates="notes")
 
     __table_args__ = (Index("ix_notes_deal_id", "deal_id", "id"),)
+
+
+class Delivery(Base):
+    """One reminder or digest for one recipient and period: claimed before posting, then sent or failed.
+
+    The unique key (team_id, kind, recipient, period) is what makes a scheduled message go out
+    exactly once, whichever process (scheduler, CLI, a second instance) tries to send it.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | digest
+    recipient: Mapped[str] = mapped_column(String(32))  # a Slack user id (DM) or channel id
+    period: Mapped[str] = mapped_column(String(16))  # reminder: local date; digest: ISO week
+    status: Mapped[str] = mapped_column(String(8))  # claimed | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())  # the moment the content describes
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "recipient", "period", name="uq_deliveries_key"),
+        Index("ix_deliveries_team_kind_status", "team_id", "kind", "status", "as_of"),
+    )

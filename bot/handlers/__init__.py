@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, commands, errors, events, modals
+from bot.handlers import actions, commands, errors, events, memos, modals, reminders
 from bot.handlers.deps import Deps
 
 
@@ -13,4 +13,6 @@ def register(app: App, deps: Deps) -> None:
     actions.register(app, deps)
     modals.register(app, deps)
     events.register(app, deps)
+    memos.register(app, deps)
+    reminders.register(app, deps)
     errors.register(app, deps)

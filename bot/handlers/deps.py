@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from slack_sdk import WebClient
+
 from bot.clock import now, today
 from bot.services.deals import DealService
+from bot.services.memos import MemoQueue
 from bot.settings import Settings
 from bot.slack.notifier import Notifier
 from bot.views.format import Display
 from bot.views.home import home_view
+from bot.workers.memos import MemoProcessor
+from storage.memos import AWAITING_DEAL
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
     deals: DealService
+    memos: MemoQueue
+    wake_workers: Callable[[], None] = _nothing  # lets in-process workers start a new job at once
+
+    def attach_memo(self, client: WebClient, user_id: str, team_id: str, job_id: int, deal_id: int) -> str:
+        """Save a transcribed memo that waited for its deal: "saved", "gone" or "not_yours"."""
+        job = self.memos.get(team_id, job_id)
+        if job is None or job.status != AWAITING_DEAL:
+            return "gone"
+        if user_id != job.user_id and not self.settings.is_manager(user_id):
+            return "not_yours"
+        MemoProcessor(self.settings, self.memos, self.deals, client, engine=_nothing).save(job, deal_id)
+        return "saved"
 
     @property
     def display(self) -> Display:

@@ -122,7 +122,7 @@ def _field_errors(error: InvalidChange | NotAllowed, message: str) -> dict[str, 
 def register(app: App, deps: Deps) -> None:
     def finish(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, action: FormAction
-    ) -> None:
+    ) -> int | None:
         """Run the form's action: a problem the user can fix goes back next to the field and
         nothing is written; success closes the modal and confirms with the deal card."""
         team = body.get("team", {}).get("id") or body["user"]["team_id"]
@@ -133,10 +133,10 @@ def register(app: App, deps: Deps) -> None:
             deal_id, headline_key = action(team, user, meta)
         except FormErrors as exc:
             ack(response_action="errors", errors=exc.errors)
-            return
+            return None
         except (InvalidChange, NotAllowed) as exc:
             ack(response_action="errors", errors=_field_errors(exc, error_text(exc, d)))
-            return
+            return None
         except DealChanged as exc:
             # Someone saved first: show their values; nothing of ours was written.
             warning = f":warning: {error_text(exc, d)}"
@@ -144,7 +144,7 @@ def register(app: App, deps: Deps) -> None:
                 d, deps.settings.pipeline, exc.current, meta.channel_id, conflict=warning
             )
             ack(response_action="update", view=current)
-            return
+            return None
         ack()
         details = deps.deals.details(team, deal_id)
         headline = d.t(headline_key, id=deal_id, name=safe(details.deal.name, 200))
@@ -153,6 +153,7 @@ def register(app: App, deps: Deps) -> None:
             user, meta.channel_id, headline, [section(headline), *deal_card(details.deal, d, details)]
         )
         deps.refresh_home(notifier, team, user)
+        return deal_id
 
     def form_values(view: dict[str, Any]) -> dict[str, Any]:
         return view["state"]["values"]
@@ -163,7 +164,11 @@ def register(app: App, deps: Deps) -> None:
             fields = read_deal_form(form_values(view), deps.settings.locale, clearing=False)
             return deps.deals.create(team, user, fields, source=SOURCE).id, "reply.created"
 
-        finish(ack, body, view, client, create)
+        deal_id = finish(ack, body, view, client, create)
+        meta = ModalMetadata.load(view.get("private_metadata"))
+        if deal_id is not None and meta.memo_job_id is not None:
+            # "New deal from this memo": the memo becomes the new deal's first note.
+            deps.attach_memo(client, body["user"]["id"], body["team"]["id"], meta.memo_job_id, deal_id)
 
     @app.view(Callback.EDIT_DEAL)
     def edit_deal(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -162,6 +162,15 @@ def parse_number(text: str) -> Decimal | None:
     return Decimal(int(value)) if value == value.to_integral_value() else value
 
 
+def parse_spoken_number(text: str) -> Decimal | None:
+    """A number written (`40`, `四十`) or spoken in English words (`forty`, `sixty-five`)."""
+    written = parse_number(text)
+    if written is not None:
+        return written
+    words = text.lower().replace("-", " ").split()
+    return _number_words_value(words) if words else None
+
+
 def find_amount_in_text(text: str) -> Amount | None:
     """The amount said in free text (a voice memo), or None.
 

@@ -7,9 +7,9 @@ rule and saved with optimistic locking: a stale save raises `DealChanged`, never
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from bot.services.errors import (
     InvalidChange,
     NotAllowed,
 )
+from bot.services.staleness import StaleRule
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note
 
@@ -110,6 +111,7 @@ class DealService:
         managers: tuple[str, ...] = (),
         default_currency: str = "USD",
         stale_days: int = 7,
+        stale_days_by_stage: Mapping[str, int] | None = None,
         clock: Callable[[], datetime] = clock_now,
     ) -> None:
         self.db = db
@@ -117,6 +119,7 @@ class DealService:
         self.managers = managers
         self.default_currency = default_currency
         self.stale_days = stale_days
+        self.stale = StaleRule(stale_days, dict(stale_days_by_stage or {}))
         self.clock = clock
 
     # --- permissions ------------------------------------------------------------------
@@ -168,7 +171,7 @@ class DealService:
         if owner is not None:
             statement = statement.where(Deal.owner == owner)
         if query.scope == "stale":
-            statement = statement.where(Deal.status == "open", Deal.last_activity_at <= self.stale_cutoff())
+            statement = statement.where(Deal.status == "open", self.stale.condition(self.clock()))
             order: tuple[object, ...] = (Deal.last_activity_at.asc(), Deal.id)
         else:
             order = (Deal.close_date.is_(None), Deal.close_date.asc(), Deal.id)
@@ -196,11 +199,9 @@ class DealService:
         statement = select(Deal).where(Deal.team_id == team_id, Deal.owner == owner, Deal.status == "open")
         return self._page(statement, (Deal.close_date.is_(None), Deal.close_date, Deal.id), limit)
 
-    def stale_cutoff(self, as_of: datetime | None = None) -> datetime:
-        return (as_of or self.clock()) - timedelta(days=self.stale_days)
-
     def is_stale(self, deal: Deal, as_of: datetime | None = None) -> bool:
-        return deal.status == "open" and deal.last_activity_at <= self.stale_cutoff(as_of)
+        """Open, and no change or note for the deal's stale window (see `StaleRule`)."""
+        return self.stale.is_stale(deal, as_of or self.clock())
 
     # --- writing ----------------------------------------------------------------------
 

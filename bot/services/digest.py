@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.money import Money
 from bot.pipeline import LOST, WON, Pipeline
+from bot.services.staleness import StaleRule
 from storage.db import Database
 from storage.models import Deal, DealEvent
 
@@ -171,15 +172,20 @@ def build_digest(
     stale_days: int,
     tz: tzinfo,
     limit: int = DEFAULT_LIMIT,
+    stale_by_stage: Mapping[str, int] | None = None,
 ) -> Digest:
-    """Everything the weekly digest reports for `team_id` at `as_of`, changes since `since`."""
+    """Everything the weekly digest reports for `team_id` at `as_of`, changes since `since`.
+
+    Stale and "needs attention" follow `StaleRule(stale_days, stale_by_stage)`, as reminders do.
+    """
     if as_of.tzinfo is None or since.tzinfo is None:
         raise ValueError("as_of and since must be timezone-aware")
     today = as_of.astimezone(tz).date()
-    stale_at, attention_at = cutoff(as_of, stale_days), cutoff(as_of, stale_days * ATTENTION_FACTOR)
+    rule = StaleRule(stale_days, dict(stale_by_stage or {}))
+    stale, attention_due = rule.condition(as_of), rule.condition(as_of, factor=ATTENTION_FACTOR)
     with db.read() as session:
         scope = _Scope(session, team_id)
-        groups = scope.groups(stale_at, attention_at)
+        groups = scope.groups(stale, attention_due)
         order = _currency_order(groups)
         totals = _pipeline_totals(groups, pipeline, order)
         forecast = _forecast(scope.close_date_rows(), order)
@@ -195,7 +201,7 @@ def build_digest(
         attention = Listing(
             total=sum(group.attention for group in neglected),
             amounts=_amounts(_sum_by_currency(neglected, lambda group: group.attention_amount), order),
-            items=scope.refs(Deal.last_activity_at <= attention_at, (Deal.last_activity_at, Deal.id), limit),
+            items=scope.refs(attention_due, (Deal.last_activity_at, Deal.id), limit),
         )
     return Digest(
         team_id=team_id,
@@ -211,11 +217,6 @@ def build_digest(
         closing_soon=closing,
         needs_attention=attention,
     )
-
-
-def cutoff(as_of: datetime, days: int) -> datetime:
-    """Deals whose last activity is at or before this moment are stale (as `DealService.is_stale`)."""
-    return as_of - timedelta(days=days)
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -271,9 +272,8 @@ class _Scope:
         self.team_id = team_id
         self.open = and_(Deal.team_id == team_id, Deal.status == "open")
 
-    def groups(self, stale_at: datetime, attention_at: datetime) -> list[_Group]:
+    def groups(self, stale: Any, attention: Any) -> list[_Group]:
         """Open deals grouped by stage, owner and currency: one pass serves stages, reps, attention."""
-        attention = Deal.last_activity_at <= attention_at
         statement = (
             select(
                 Deal.stage,
@@ -282,7 +282,7 @@ class _Scope:
                 func.count(),
                 _AMOUNT,
                 _WEIGHTED,
-                _count_if(Deal.last_activity_at <= stale_at),
+                _count_if(stale),
                 _count_if(attention),
                 func.sum(case((attention, Deal.amount), else_=0)),
             )

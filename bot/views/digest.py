@@ -4,9 +4,6 @@ One content builder turns a `Digest` into titled parts of lines; a `_Style` deci
 text, people and emphasis are written (Slack mrkdwn: escaped, `<@U…>` mentions, `*bold*`;
 plain text: as typed, `@U…`). `digest_blocks` and `digest_text` only lay those parts out, so
 the two always say the same thing.
-
-The digest's message keys live in `bot/i18n/digest_en.py` / `digest_ja.py` until they are
-merged into the main catalogs; `message()` looks in the main catalogs first.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.i18n import digest_en, digest_ja
 from bot.money import Money
 from bot.pipeline import Pipeline
 from bot.services.digest import Amounts, DealRef, Digest, Listing, Slip, StageMove
@@ -27,19 +23,10 @@ NAME_LIMIT = 80
 REASON_LIMIT = 120
 BULLET = "• "
 
-_LOCAL = {"en": digest_en.MESSAGES, "ja": digest_ja.MESSAGES}
-
 
 def message(display: Display, key: str, /, **params: object) -> str:
-    """`display.t(key)`, falling back to the digest's own catalogs while they are not merged."""
-    text = display.t(key, **params)
-    if text != key:
-        return text
-    catalog = _LOCAL.get(display.locale, digest_en.MESSAGES)
-    template = catalog.get(key) or digest_en.MESSAGES.get(key)
-    if template is None:
-        return key
-    return template.format(**params) if params else template
+    """A digest message in the display's language (the main catalogs hold the `digest.*` keys)."""
+    return display.t(key, **params)
 
 
 # --- styles and parts ------------------------------------------------------------------------

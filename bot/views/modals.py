@@ -22,6 +22,7 @@ class ModalMetadata(BaseModel):
     deal_id: int | None = None
     version: int | None = None
     channel_id: str | None = None
+    memo_job_id: int | None = None  # a new deal made from a voice memo gets the memo as its note
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True)
@@ -146,7 +147,13 @@ def deal_form_blocks(
 
 
 def new_deal_modal(
-    display: Display, pipeline: Pipeline, owner: str, default_currency: str, channel_id: str | None
+    display: Display,
+    pipeline: Pipeline,
+    owner: str,
+    default_currency: str,
+    channel_id: str | None,
+    *,
+    memo_job_id: int | None = None,
 ) -> View:
     return _modal(
         display,
@@ -154,7 +161,7 @@ def new_deal_modal(
         display.t("modal.new_title"),
         display.t("modal.create"),
         deal_form_blocks(display, pipeline, None, owner, default_currency),
-        ModalMetadata(channel_id=channel_id),
+        ModalMetadata(channel_id=channel_id, memo_job_id=memo_job_id),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import storage.memos  # noqa: F401  (registers memo_jobs on Base.metadata)
 from storage.models import Base
 
 config = context.config

@@ -163,13 +163,8 @@ def test_chart_of_an_empty_pipeline(db: Database, deals: DealService) -> None:
     assert png.startswith(PNG_MAGIC) and png_size(png)[0] >= 600
 
 
-def test_digest_catalogs_have_the_same_keys_and_placeholders() -> None:
-    from bot.i18n import digest_en, digest_ja
-    from tests.test_i18n import placeholders
+def test_digest_messages_are_in_both_main_catalogs() -> None:
+    from bot.i18n import en, ja
 
-    assert set(digest_en.MESSAGES) == set(digest_ja.MESSAGES)
-    assert [
-        key
-        for key, text in digest_en.MESSAGES.items()
-        if placeholders(text) != placeholders(digest_ja.MESSAGES[key])
-    ] == []
+    keys = {key for key in en.MESSAGES if key.startswith("digest.")}
+    assert "digest.title" in keys and keys <= set(ja.MESSAGES)

@@ -1,0 +1,278 @@
+"""Transcription workers: claim a memo job, download, decode, transcribe, save, reply.
+
+Runs in `dealbot run`/`serve` (in-process threads) and alone in `dealbot worker`. The model
+loads once per process and is shared by the threads. Every failure ends in a message to the
+rep and a failed (or retried) job, never in a dead worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import today
+from bot.services.deals import DealService
+from bot.services.memo_deals import deal_named_in, likely_deals, vocabulary
+from bot.services.memos import MemoQueue, is_audio
+from bot.services.suggestions import suggest
+from bot.settings import Settings
+from bot.slack.files import DownloadError, FileHosts, download
+from bot.transcription.audio import AudioError, AudioTooLong, decode_audio
+from bot.views.format import Display
+from bot.views.memos import choose_deal_blocks, saved_blocks
+from storage.memos import FAILED, MemoJob
+
+log = logging.getLogger(__name__)
+
+RECEIVED = "eyes"
+DONE = "white_check_mark"
+FAILED_REACTION = "warning"
+# Download problems worth another attempt (Slack or the network hiccuped); the rest are final.
+RETRYABLE_DOWNLOAD = frozenset({"network", "http"})
+
+
+@dataclass(frozen=True)
+class MemoOutcome:
+    job_id: int
+    status: str
+
+
+class MemoProcessor:
+    """One job from the queue to a note (or a clear failure), with the Slack side effects."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        queue: MemoQueue,
+        deals: DealService,
+        client: WebClient,
+        engine: Callable[[], Any],
+    ) -> None:
+        self.settings = settings
+        self.queue = queue
+        self.deals = deals
+        self.client = client
+        self.engine = engine
+        self.hosts = FileHosts(settings.slack_api_url)
+
+    @property
+    def display(self) -> Display:
+        return Display(self.settings.locale, self.settings.tz)
+
+    def process(self, job: MemoJob) -> MemoOutcome:
+        if job.status == FAILED:  # gave up after crashes: tell the rep once
+            self._fail(job, self.display.t("memo.error.crashed"))
+            return MemoOutcome(job.id, FAILED)
+        try:
+            return self._process(job)
+        except DownloadError as exc:
+            message = self.display.t(f"memo.error.{exc.code}", **exc.params)
+            return self._retry_or_fail(job, message, retryable=exc.code in RETRYABLE_DOWNLOAD)
+        except AudioTooLong as exc:
+            limit = self.settings.max_audio_minutes
+            message = self.display.t("memo.error.too_long", minutes=f"{exc.minutes:.0f}", limit=limit)
+            return self._retry_or_fail(job, message, retryable=False)
+        except AudioError as exc:
+            message = self.display.t("memo.error.unreadable", reason=str(exc))
+            return self._retry_or_fail(job, message, retryable=False)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error"))
+            return self._retry_or_fail(job, self.display.t("memo.error.slack", error=error), retryable=True)
+
+    def _process(self, job: MemoJob) -> MemoOutcome:
+        file = self._file_details(job)
+        if is_audio(file) is False:
+            self.queue.ignore(job.id)
+            return MemoOutcome(job.id, "ignored")
+        token = self.settings.secret("slack_bot_token")
+        url = file.get("url_private_download") or file.get("url_private") or ""
+        data = download(
+            url,
+            token,
+            self.hosts,
+            max_bytes=self.settings.max_audio_mb * 1024 * 1024,
+            declared_size=file.get("size"),
+        )
+        audio = decode_audio(data, max_seconds=self.settings.max_audio_minutes * 60)
+        mine = self.deals.open_deals_of(job.team_id, job.user_id).deals
+        engine = self.engine()
+        transcript = engine.transcribe(
+            audio.samples,
+            language=None,
+            hint_language=self._language_hint(job.user_id),
+            vocabulary=vocabulary(mine),
+        )
+        self.queue.update(
+            job.id,
+            transcript=transcript.text,
+            language=transcript.language,
+            duration_seconds=audio.duration_seconds,
+            engine=engine.name,
+            model=engine.model,
+        )
+        job = self.queue.get(job.team_id, job.id) or job
+        named = deal_named_in(job.message_text, self.deals, job.team_id, job.user_id)
+        if named is not None:
+            self.save(job, named.id)
+            return MemoOutcome(job.id, "done")
+        self.queue.awaiting_deal(job.id)
+        candidates = likely_deals(transcript.text, mine)
+        self._reply(job, self.display.t("memo.which_deal"), choose_deal_blocks(job, candidates, self.display))
+        return MemoOutcome(job.id, "awaiting_deal")
+
+    def save(self, job: MemoJob, deal_id: int) -> None:
+        """Attach the transcript to the deal as a voice note and answer with suggestions."""
+        note = self.deals.add_note(
+            job.team_id,
+            job.user_id,
+            deal_id,
+            job.transcript or "",
+            source="voice",
+            kind="voice",
+            language=job.language,
+            duration_seconds=job.duration_seconds,
+            engine=job.engine,
+            model=job.model,
+        )
+        self.queue.done(job.id, note.id, deal_id)
+        deal = self.deals.get(job.team_id, deal_id)
+        heard = suggest(job.transcript or "", today(self.settings.tz), self.settings.pipeline)
+        blocks = saved_blocks(job, deal, heard, self.display)
+        self._reply(job, blocks[0]["text"]["text"], blocks)
+        self._react(job, DONE, remove=RECEIVED)
+
+    def _file_details(self, job: MemoJob) -> dict[str, Any]:
+        """files.info: the download URL and size, and the thread when the event lacked it."""
+        info = self.client.files_info(file=job.file_id)
+        file: dict[str, Any] = info["file"]
+        if job.message_ts is None:
+            channel, ts = _first_share(file)
+            if ts is not None:
+                self.queue.update(job.id, channel_id=job.channel_id or channel, message_ts=ts)
+                job.channel_id, job.message_ts = job.channel_id or channel, ts
+        return file
+
+    def _language_hint(self, user_id: str) -> str:
+        """The rep's Slack locale (`ja-JP` → ja), else the team's language."""
+        try:
+            user = self.client.users_info(user=user_id, include_locale=True)["user"]
+            locale = str(user.get("locale") or "")
+        except SlackApiError:
+            locale = ""
+        return locale.split("-")[0].lower() or self.settings.locale
+
+    def _retry_or_fail(self, job: MemoJob, message: str, *, retryable: bool) -> MemoOutcome:
+        if self.queue.retry_or_fail(job, message, retryable=retryable):
+            self._fail(job, message)
+            return MemoOutcome(job.id, FAILED)
+        log.warning("memo job %s will be retried: %s", job.id, message)
+        return MemoOutcome(job.id, "queued")
+
+    def _fail(self, job: MemoJob, message: str) -> None:
+        text = f":warning: {message}"
+        self._reply(job, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+        self._react(job, FAILED_REACTION, remove=RECEIVED)
+
+    def _reply(self, job: MemoJob, text: str, blocks: list[dict[str, Any]]) -> None:
+        """In the memo's thread; in a DM with the rep when we don't know where it was shared."""
+        try:
+            if job.channel_id and job.message_ts:
+                self.client.chat_postMessage(
+                    channel=job.channel_id, thread_ts=job.message_ts, text=text, blocks=blocks
+                )
+                return
+            opened = self.client.conversations_open(users=job.user_id)
+            self.client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not answer memo job %s: %s", job.id, exc.response.get("error"))
+
+    def _react(self, job: MemoJob, name: str, *, remove: str) -> None:
+        if not (job.channel_id and job.message_ts):
+            return
+        for method, emoji in ((self.client.reactions_remove, remove), (self.client.reactions_add, name)):
+            with contextlib.suppress(SlackApiError):  # a courtesy: already there, or gone
+                method(channel=job.channel_id, timestamp=job.message_ts, name=emoji)
+
+
+def _first_share(file: dict[str, Any]) -> tuple[str | None, str | None]:
+    for visibility in ("public", "private"):
+        for channel, shares in (file.get("shares", {}).get(visibility) or {}).items():
+            if shares:
+                return channel, str(shares[0].get("ts"))
+    return None, None
+
+
+class MemoWorkers:
+    """A few threads that claim and process jobs; `wake()` lets a new job start at once."""
+
+    def __init__(
+        self, processor: MemoProcessor, queue: MemoQueue, *, threads: int = 1, poll_seconds: float = 2.0
+    ):
+        self.processor = processor
+        self.queue = queue
+        self.threads = threads
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._running: list[threading.Thread] = []
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+
+    def start(self) -> None:
+        for number in range(self.threads):
+            thread = threading.Thread(target=self._loop, name=f"memo-worker-{number}", daemon=True)
+            thread.start()
+            self._running.append(thread)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._running:
+            thread.join(timeout=timeout)
+
+    def run_once(self) -> MemoOutcome | None:
+        job = self.queue.claim(f"{self.name}/{threading.current_thread().name}")
+        return None if job is None else self.processor.process(job)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                outcome = self.run_once()
+            except Exception:
+                log.exception("memo worker error; the job's lease will expire and it will be retried")
+                outcome = None
+            if outcome is None:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+
+def engine_loader(settings: Settings) -> Callable[[], Any]:
+    """The configured engine, loaded on first use and then shared (once per process)."""
+
+    def load() -> Any:
+        from pathlib import Path
+
+        from bot.transcription import load_engine
+
+        cache = Path(settings.model_cache) if settings.model_cache else None
+        return load_engine(
+            settings.whisper_engine, settings.whisper_model, threads=settings.whisper_threads, cache_dir=cache
+        )
+
+    return load
+
+
+def build_workers(settings: Settings, queue: MemoQueue, deals: DealService, client: WebClient) -> MemoWorkers:
+    processor = MemoProcessor(settings, queue, deals, client, engine_loader(settings))
+    return MemoWorkers(processor, queue, threads=settings.memo_workers)
