@@ -15,6 +15,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from slack_bolt import App
     from slack_sdk import WebClient
 
     from bot.scheduler.jobs import Jobs, RunReport
@@ -29,6 +30,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+models_cli = typer.Typer(help="Offline Whisper models.", no_args_is_help=True)
+cli.add_typer(models_cli, name="models")
 
 
 class ExportFormat(StrEnum):
@@ -71,15 +74,9 @@ def run() -> None:
     """Socket Mode: the bot in one process (no public URL needed)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
-
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", purpose="dealbot run (Socket Mode)")
-    db = _database(settings)
-    workers = _start_workers(settings, db)
-    app = create_app(settings, db, client=workers.processor.client, wake_workers=workers.wake)
-    _start_scheduler(settings, db, app.client)
-    SocketModeHandler(app, settings.secret("slack_app_token")).start()
+    SocketModeHandler(_bot(settings), settings.secret("slack_app_token")).start()
 
 
 @cli.command()
@@ -88,17 +85,24 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
 ) -> None:
     """HTTP mode: Slack requests at POST /slack/events, GET /healthz for probes."""
-    from bot.app import create_app
     from bot.server import serve as serve_http
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", purpose="dealbot serve (HTTP mode)")
+    app = _bot(settings)
+    typer.echo(f"dealbot listening on http://{host}:{port}/slack/events", err=True)
+    serve_http(app, host, port, settings.http_threads)
+
+
+def _bot(settings: Settings) -> App:
+    """The whole bot in this process: the app, memo workers and the (elected) scheduler."""
+    from bot.app import create_app
+
     db = _database(settings)
     workers = _start_workers(settings, db)
     app = create_app(settings, db, client=workers.processor.client, wake_workers=workers.wake)
     _start_scheduler(settings, db, app.client)
-    typer.echo(f"dealbot listening on http://{host}:{port}/slack/events", err=True)
-    serve_http(app, host, port, settings.http_threads)
+    return app
 
 
 def _start_workers(settings: Settings, db: Database) -> MemoWorkers:
@@ -225,6 +229,30 @@ def digest(
     settings = _settings()
     jobs = _jobs(settings, dry_run=dry_run)
     _finish_run(jobs.digest(_as_of(as_of, settings), dry_run=dry_run, chart_out=chart_out))
+
+
+@models_cli.command("convert")
+def models_convert(
+    model: Annotated[
+        str | None, typer.Option(help="Model name or CTranslate2 directory (default: base).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Checkpoint to write (default: in the model cache).")
+    ] = None,
+) -> None:
+    """Turn the bundled CTranslate2 weights into an openai-whisper checkpoint (offline)."""
+    from bot.transcription.convert import convert_ct2_to_openai
+    from bot.transcription.models import ModelError, resolve_model
+
+    settings = _settings()
+    cache = Path(settings.model_cache) if settings.model_cache else None
+    try:
+        source = resolve_model(model or settings.whisper_model, cache)
+    except ModelError as exc:
+        _fail(str(exc))
+    target = out or source.parent / "openai" / f"{source.name}.pt"
+    convert_ct2_to_openai(source, target)
+    typer.echo(str(target))
 
 
 @db_cli.command("upgrade")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -28,6 +28,7 @@ from bot.views.messages import error_text
 from bot.views.modals import ModalMetadata, edit_deal_modal
 
 SOURCE = "modal"
+T = TypeVar("T")
 
 # Which form block shows a service error about a deal field.
 _BLOCK_OF_FIELD = {
@@ -73,20 +74,18 @@ def read_deal_form(values: dict[str, Any], locale: str, *, clearing: bool) -> De
     errors: dict[str, str] = {}
     empty = "" if clearing else None
 
-    amount = None
-    amount_text = _text(values, Block.AMOUNT)
-    if amount_text:
+    def parsed(block: Block, parser: Callable[[str], T]) -> T | None:
+        text = _text(values, block)
+        if not text:
+            return None
         try:
-            amount = parse_amount(amount_text)
+            return parser(text)
         except ParseError as exc:
-            errors[Block.AMOUNT] = t(locale, f"parse.{exc.code}", **exc.params)
-    currency = None
-    currency_text = _text(values, Block.CURRENCY)
-    if currency_text:
-        try:
-            currency = parse_currency(currency_text)
-        except ParseError as exc:
-            errors[Block.CURRENCY] = t(locale, f"parse.{exc.code}", **exc.params)
+            errors[block] = t(locale, f"parse.{exc.code}", **exc.params)
+            return None
+
+    amount = parsed(Block.AMOUNT, parse_amount)
+    currency = parsed(Block.CURRENCY, parse_currency)
     probability_text = _text(values, Block.PROBABILITY)
     probability = int(probability_text) if probability_text and probability_text.isdigit() else None
     if probability_text and (probability is None or probability > 100):

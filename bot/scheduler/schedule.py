@@ -97,6 +97,7 @@ def build_scheduler(settings: Settings, jobs: Jobs) -> tuple[BackgroundScheduler
             id=job.id,
             name=job.id,
             coalesce=True,
+            max_instances=1,
             misfire_grace_time=int(job.grace.total_seconds()),
             replace_existing=True,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import distinct, select, update
+from sqlalchemy import select, update
 
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note
@@ -22,7 +22,7 @@ class AmbiguousTeam(Exception):
 
 def known_teams(db: Database) -> list[str]:
     with db.read() as session:
-        return sorted(session.scalars(select(distinct(Deal.team_id)).where(Deal.team_id != UNASSIGNED)))
+        return sorted(session.scalars(select(Deal.team_id).distinct().where(Deal.team_id != UNASSIGNED)))
 
 
 def resolve_team(db: Database, explicit: str | None) -> str:

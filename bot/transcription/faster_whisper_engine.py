@@ -31,7 +31,12 @@ BEAM_SIZE = 5
 
 
 class FasterWhisperEngine:
-    """:class:`~bot.transcription.engine.TranscriptionEngine` backed by faster-whisper."""
+    """:class:`~bot.transcription.engine.TranscriptionEngine` backed by faster-whisper.
+
+    The vocabulary goes in as the ``initial_prompt`` (like openai-whisper); with
+    ``use_hotwords=True`` it is passed as faster-whisper ``hotwords`` instead (repeated in
+    every 30 s window). Never both: the model then tends to echo the glossary.
+    """
 
     name = "faster-whisper"
 

@@ -13,24 +13,7 @@ from storage.models import Deal, Note
 from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
 from tests.e2e.conftest import Bot
 from tests.fakes.slack_client import datepicker, plain_text_input, static_select, users_select
-
-
-def text_of(payload: dict[str, Any]) -> str:
-    """Everything a person would read in a reply: its text and every text inside its blocks."""
-    found: list[str] = [payload.get("text") or ""]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(payload.get("blocks", []))
-    return "\n".join(found)
+from tests.slack_text import text_of
 
 
 def buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:

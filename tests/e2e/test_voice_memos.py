@@ -24,24 +24,12 @@ from storage.memos import MemoJob
 from storage.models import Deal, DealEvent, Note
 from tests.conftest import OTHER_REP, REP
 from tests.e2e.conftest import Bot
-from tests.e2e.test_slash_and_modals import command, text_of
+from tests.e2e.test_slash_and_modals import command
+from tests.slack_text import text_of
 from tests.transcription.audiogen import EN_MEMO, encode, espeak_available, espeak_wav, read_wav
+from tests.transcription.metrics import wer
 
 pytestmark = pytest.mark.skipif(not espeak_available(), reason="espeak-ng makes the test audio")
-
-# What was said, written the way Whisper writes numbers.
-EN_REFERENCE = EN_MEMO.replace("sixty thousand dollars", "$60,000")
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    import jiwer
-
-    normalise = jiwer.Compose(
-        [jiwer.ToLowerCase(), jiwer.RemovePunctuation(), jiwer.Strip(), jiwer.ReduceToListOfListOfWords()]
-    )
-    return float(
-        jiwer.wer(reference, hypothesis, reference_transform=normalise, hypothesis_transform=normalise)
-    )
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +102,7 @@ def test_a_memo_naming_its_deal_becomes_a_voice_note_once_with_updates_to_apply(
         events = session.scalars(select(DealEvent).where(DealEvent.kind == "note")).all()
     assert (note.kind, note.language, note.engine) == ("voice", "en", "faster-whisper")
     assert note.duration_seconds and note.duration_seconds > 3
-    assert word_error_rate(EN_REFERENCE, note.text) <= 0.2, note.text
+    assert wer(EN_MEMO, note.text) <= 0.2, note.text
     assert [event.source for event in events] == ["voice"]
 
     [reply] = thread_replies(bot)

@@ -64,7 +64,11 @@ def pipeline(db: Database, settings: Settings) -> DealService:
     """Three stale deals (two owners) and a fresh one, created at known moments."""
     deals = deal_service(db, settings)
     with time_machine.travel(CREATED, tick=False):
-        for name, owner, amount in (("Acme", REP, 50_000), ("Globex", REP, 20_000), ("Initech", OTHER_REP, 9_000)):
+        for name, owner, amount in (
+            ("Acme", REP, 50_000),
+            ("Globex", REP, 20_000),
+            ("Initech", OTHER_REP, 9_000),
+        ):
             fields = DealFields(name=name, stage="proposal", amount=Amount(Decimal(amount), "USD"))
             deals.create(TEAM, owner, fields, source="slash")
     with time_machine.travel(MONDAY_9AM, tick=False):

@@ -10,6 +10,7 @@ import subprocess
 import wave
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,15 +21,13 @@ EN_MEMO = (
 JA_MEMO = "山田商事の田中部長と打ち合わせ。予算は五百万円で、来月末に契約予定です。"
 # Proper nouns that a plain model tends to misspell; the vocabulary should fix them.
 EN_NAMES_MEMO = (
-    "Met Priya from Initech and Bill from Globex. Initech wants the Zorblax integration "
-    "before renewal."
+    "Met Priya from Initech and Bill from Globex. Initech wants the Zorblax integration before renewal."
 )
 EN_NAMES_VOCAB = ["Initech", "Globex", "Zorblax", "Priya"]
 
 LONG_MEMO_SENTENCES = [
     "Quick update on the Globex renewal.",
-    "I called Maria Lopez this morning and she confirmed the budget is around sixty thousand "
-    "dollars.",
+    "I called Maria Lopez this morning and she confirmed the budget is around sixty thousand dollars.",
     "They want the premium support tier and two extra seats for the London office.",
     "Legal still needs to review the data processing agreement before they can sign.",
     "The main competitor is Initech, who offered a ten percent discount last week.",
@@ -50,8 +49,12 @@ def espeak_wav(text: str, path: Path, *, voice: str = "en-us", speed: int = 150)
     exe = shutil.which("espeak-ng")
     if exe is None:
         raise RuntimeError("espeak-ng is not installed (apt-get install -y espeak-ng)")
-    subprocess.run([exe, "-v", voice, "-s", str(speed), "-w", str(path), text], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [exe, "-v", voice, "-s", str(speed), "-w", str(path), text],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return path
 
 
@@ -104,8 +107,9 @@ FORMATS: dict[str, tuple[str, str, int, str]] = {
 }
 
 
-def encode(samples: np.ndarray, rate: int, kind: str, path: Path, *, bitrate: int | None = None,
-           stereo: bool = False) -> Path:
+def encode(
+    samples: np.ndarray, rate: int, kind: str, path: Path, *, bitrate: int | None = None, stereo: bool = False
+) -> Path:
     """Encode mono float32 *samples* at *rate* into *kind* (a key of :data:`FORMATS`)."""
     import av
 
@@ -113,14 +117,14 @@ def encode(samples: np.ndarray, rate: int, kind: str, path: Path, *, bitrate: in
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
     layout = "stereo" if stereo else "mono"
     with av.open(str(path), mode="w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=out_rate, layout=layout)  # type: ignore[call-arg]
+        stream: Any = out.add_stream(codec, rate=out_rate, layout=layout)
         if bitrate:
             stream.bit_rate = bitrate
         resampler = av.AudioResampler(format=stream.format.name, layout=layout, rate=out_rate)
         step = rate  # one second per input frame
         pts = 0
         for start in range(0, pcm.shape[0], step):
-            chunk = pcm[start:start + step]
+            chunk = pcm[start : start + step]
             frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
             frame.sample_rate = rate
             frame.pts = pts
@@ -140,7 +144,7 @@ def encode_silence(seconds: float, kind: str, path: Path, *, bitrate: int = 6_00
 
     fmt, codec, out_rate, _ = FORMATS[kind]
     with av.open(str(path), mode="w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=out_rate, layout="mono")  # type: ignore[call-arg]
+        stream: Any = out.add_stream(codec, rate=out_rate, layout="mono")
         stream.bit_rate = bitrate
         frame_samples = out_rate  # 1 s frames
         zeros = np.zeros((1, frame_samples), dtype=np.int16)

