@@ -30,8 +30,11 @@ from sqlalchemy import Connection, event, func, insert, select
 
 from bot.parsing.commands import ListDeals
 from bot.pipeline import LOST, WON, Pipeline
+from bot.services.business_days import BusinessCalendar
 from bot.services.deals import DealService, stored_amount
 from bot.services.digest import Digest, build_digest
+from bot.services.reminders import ReminderService
+from bot.services.staleness import StaleRule
 from bot.views.digest import digest_text
 from bot.views.format import Display
 from storage.db import Database
@@ -250,6 +253,18 @@ def main(argv: list[str] | None = None) -> int:
         f"over {len(timings)} runs"
     )
     print("\n" + digest_text(digest, Display("en", tz), pipeline))
+
+    reminders = ReminderService(db, StaleRule(7, {}), tz, BusinessCalendar(None))
+    batch_timings = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        batch = reminders.due(now)
+        batch_timings.append(time.perf_counter() - started)
+    print(
+        f"daily reminder batch (ReminderService.due, every owner): {len(batch)} DMs listing "
+        f"{sum(len(r.deals) for r in batch)} deals of {sum(r.total for r in batch):,} stale; "
+        f"median {statistics.median(batch_timings) * 1000:.0f} ms over {len(batch_timings)} runs"
+    )
 
     service = DealService(db, pipeline, stale_days=7)
     started = time.perf_counter()

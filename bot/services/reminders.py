@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import groupby
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from bot.clock import now as clock_now
 from bot.services.business_days import BusinessCalendar
@@ -80,17 +80,34 @@ class ReminderService:
         """Every owner (of every team) with deals to be reminded of at `as_of`, by team and owner."""
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
-        statement = (
-            select(Deal)
+        # Rank each owner's stale deals in SQL and load only the listed ones (and the count),
+        # not every stale deal: 63,000 stale deals are 1,000 rows to read, not 63,000.
+        owner = (Deal.team_id, Deal.owner)
+        ranked = (
+            select(
+                Deal.id,
+                func.row_number()
+                .over(partition_by=owner, order_by=(Deal.last_activity_at, Deal.id))
+                .label("rank"),
+                func.count().over(partition_by=owner).label("total"),
+            )
             .where(self.condition(as_of))
+            .subquery()
+        )
+        statement = (
+            select(Deal, ranked.c.total)
+            .join(ranked, Deal.id == ranked.c.id)
+            .where(ranked.c.rank <= MAX_LISTED)
             .order_by(Deal.team_id, Deal.owner, Deal.last_activity_at, Deal.id)
         )
         with self.db.read() as session:
-            rows = list(session.scalars(statement))
+            rows = list(session.execute(statement).all())
         reminders = []
-        for (team_id, owner), group in groupby(rows, key=lambda deal: (deal.team_id, deal.owner)):
-            owned = list(group)
-            reminders.append(OwnerReminder(team_id, owner, tuple(owned[:MAX_LISTED]), len(owned)))
+        for (team_id, owner_id), group in groupby(rows, key=lambda row: (row[0].team_id, row[0].owner)):
+            listed = list(group)
+            reminders.append(
+                OwnerReminder(team_id, owner_id, tuple(deal for deal, _ in listed), int(listed[0][1]))
+            )
         return reminders
 
     def condition(self, as_of: datetime) -> ColumnElement[bool]:
