@@ -25,11 +25,16 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # Enough pooled connections for every HTTP thread, worker and job: an overflow
+        # connection is closed when returned, and reopening one re-runs the PRAGMAs each time.
+        if parsed.database not in (None, "", ":memory:"):
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 20)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
 

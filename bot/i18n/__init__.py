@@ -7,6 +7,7 @@ substituted with `str.format`; callers escape user text before passing it in.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 from bot.i18n import en, ja
 
@@ -29,6 +30,7 @@ def stage_label(locale: str, stage: str) -> str:
     return stage if label == f"stage.{stage}" else label
 
 
+@cache
 def stage_aliases() -> dict[str, str]:
     """Every display name of every built-in stage (any locale), casefolded → stage key."""
     aliases: dict[str, str] = {}

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, column, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -164,7 +164,9 @@ class DealService:
     def list_deals(self, team_id: str, user_id: str, query: ListDeals, *, limit: int = PAGE_SIZE) -> DealPage:
         statement = select(Deal).where(Deal.team_id == team_id)
         if query.stage is not None:
-            statement = statement.where(Deal.stage == query.stage)
+            # the status a stage implies is redundant, but lets the (team, stage, status,
+            # close_date) index serve the filter and the order
+            statement = statement.where(Deal.stage == query.stage, Deal.status == _status_of(query.stage))
         else:
             statement = statement.where(Deal.status == "open")
         owner = query.owner or (user_id if query.scope == "mine" else None)
@@ -174,20 +176,15 @@ class DealService:
             statement = statement.where(Deal.status == "open", self.stale.condition(self.clock()))
             order: tuple[object, ...] = (Deal.last_activity_at.asc(), Deal.id)
         else:
-            order = (Deal.close_date.is_(None), Deal.close_date.asc(), Deal.id)
+            order = (Deal.close_date.asc().nulls_last(), Deal.id)
         return self._page(statement, order, limit)
 
     def find(self, team_id: str, text: str, *, limit: int = PAGE_SIZE) -> DealPage:
         """Deals whose name or company contains `text`, open ones first, newest first."""
         needle = text.strip().casefold()
-        # instr/strpos rather than LIKE: no wildcard escaping, and twice as fast on SQLite.
-        position = func.instr if self.db.is_sqlite else func.strpos
-        # The inner query scans only the narrow (team_id, search_key) index; left to itself the
-        # planner would walk a wide index in ORDER BY order and read every row.
-        hits = select(Deal.id).where(Deal.team_id == team_id, position(Deal.search_key, needle) > 0)
         matches = (
             select(Deal.id)
-            .where(Deal.id.in_(hits.scalar_subquery()))
+            .where(Deal.id.in_(self._search(team_id, needle)))
             .order_by(case((Deal.status == "open", 0), else_=1), Deal.updated_at.desc(), Deal.id)
         )
         with self.db.read() as session:
@@ -195,9 +192,28 @@ class DealService:
             ids = list(session.scalars(matches))
             return DealPage(self._load(session, ids[:limit]), len(ids))
 
+    def _search(self, team_id: str, needle: str) -> Select[int]:
+        """Ids of this team's deals whose name or company contains `needle`.
+
+        Three characters or more use the trigram index (SQLite FTS5, PostgreSQL pg_trgm, see
+        migration 0004); shorter needles scan the narrow (team_id, search_key) index.
+        """
+        in_team = select(Deal.id).where(Deal.team_id == team_id)
+        if len(needle) >= 3 and self.db.is_sqlite:
+            # CROSS JOIN fixes the join order: from the few index hits to their deals, rather
+            # than over every deal of the team checking each against the hits.
+            hits = text(
+                "SELECT deals.id FROM deals_search CROSS JOIN deals ON deals.id = deals_search.rowid "
+                "WHERE deals_search MATCH :phrase AND deals.team_id = :team"
+            ).bindparams(phrase='"' + needle.replace('"', '""') + '"', team=team_id)
+            return select(Deal.id).where(Deal.id.in_(hits.columns(column("id", Integer))))
+        if not self.db.is_sqlite:
+            return in_team.where(Deal.search_key.contains(needle, autoescape=True))
+        return in_team.where(func.instr(Deal.search_key, needle) > 0)
+
     def open_deals_of(self, team_id: str, owner: str, *, limit: int = 100) -> DealPage:
         statement = select(Deal).where(Deal.team_id == team_id, Deal.owner == owner, Deal.status == "open")
-        return self._page(statement, (Deal.close_date.is_(None), Deal.close_date, Deal.id), limit)
+        return self._page(statement, (Deal.close_date.asc().nulls_last(), Deal.id), limit)
 
     def is_stale(self, deal: Deal, as_of: datetime | None = None) -> bool:
         """Open, and no change or note for the deal's stale window (see `StaleRule`)."""

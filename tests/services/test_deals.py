@@ -319,3 +319,16 @@ def test_two_people_saving_the_same_form_at_once_one_wins_and_the_other_is_told(
     assert len(outcomes) == 2 and len(conflicts) == 1
     final = deals.get(TEAM, deal.id)
     assert final.version == 2 and conflicts[0].current.stage == final.stage
+
+
+def test_find_follows_renames_and_handles_short_quoted_and_japanese_text(deals: DealService) -> None:
+    renamed = new(deals, "Old name", company="Wayne")
+    deals.update(TEAM, REP, renamed.id, DealFields(name="Fresh name"), source="slash")
+    new(deals, 'The "Big" one')
+    new(deals, "山田商事 更新")
+    assert [d.name for d in deals.find(TEAM, "fresh").deals] == ["Fresh name"]
+    assert deals.find(TEAM, "old name").total == 0
+    assert [d.name for d in deals.find(TEAM, '"big"').deals] == ['The "Big" one']
+    assert [d.name for d in deals.find(TEAM, "山田商事").deals] == ["山田商事 更新"]
+    assert [d.name for d in deals.find(TEAM, "山田").deals] == ["山田商事 更新"]  # short: no trigram
+    assert deals.find(TEAM, "ay").total == 1  # "Wayne", by the short-needle path

@@ -1,0 +1,76 @@
+"""deal search index: /deal find by substring without scanning every deal
+
+SQLite: an FTS5 table with the trigram tokenizer over deals.search_key, kept in step by
+triggers. PostgreSQL: a pg_trgm GIN index on deals.search_key, which LIKE '%…%' uses.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+log = logging.getLogger("alembic.runtime.migration")
+
+SQLITE_UP = (
+    """CREATE VIRTUAL TABLE deals_search USING fts5(
+        search_key, content='deals', content_rowid='id', tokenize='trigram'
+    )""",
+    """CREATE TRIGGER deals_search_insert AFTER INSERT ON deals BEGIN
+        INSERT INTO deals_search(rowid, search_key) VALUES (new.id, new.search_key);
+    END""",
+    """CREATE TRIGGER deals_search_delete AFTER DELETE ON deals BEGIN
+        INSERT INTO deals_search(deals_search, rowid, search_key) VALUES ('delete', old.id, old.search_key);
+    END""",
+    """CREATE TRIGGER deals_search_update AFTER UPDATE OF search_key ON deals BEGIN
+        INSERT INTO deals_search(deals_search, rowid, search_key) VALUES ('delete', old.id, old.search_key);
+        INSERT INTO deals_search(rowid, search_key) VALUES (new.id, new.search_key);
+    END""",
+    "INSERT INTO deals_search(deals_search) VALUES ('rebuild')",
+)
+SQLITE_DOWN = (
+    "DROP TRIGGER IF EXISTS deals_search_update",
+    "DROP TRIGGER IF EXISTS deals_search_delete",
+    "DROP TRIGGER IF EXISTS deals_search_insert",
+    "DROP TABLE IF EXISTS deals_search",
+)
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for statement in SQLITE_UP:
+            op.execute(statement)
+    elif bind.dialect.name == "postgresql":
+        available = bind.execute(
+            sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+        ).first()
+        if available is None:
+            log.warning("pg_trgm is not available: /deal find will scan deals instead of using an index")
+            return
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # The extension may live in another schema than ours (e.g. public): name it fully.
+        where = bind.execute(
+            sa.text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'")
+        ).scalar_one()
+        op.execute(f"CREATE INDEX ix_deals_search_trgm ON deals USING gin (search_key {where}.gin_trgm_ops)")
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for statement in SQLITE_DOWN:
+            op.execute(statement)
+    elif bind.dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_deals_search_trgm")
