@@ -81,8 +81,14 @@ _key_locks: dict[tuple[str, str, int, str], threading.Lock] = {}
 
 def _normalize_engine(engine: str | None) -> str:
     name = (engine or DEFAULT_ENGINE).strip().lower().replace("_", "-")
-    aliases = {"faster-whisper": "faster-whisper", "faster": "faster-whisper", "ct2": "faster-whisper",
-               "openai-whisper": "openai-whisper", "openai": "openai-whisper", "whisper": "openai-whisper"}
+    aliases = {
+        "faster-whisper": "faster-whisper",
+        "faster": "faster-whisper",
+        "ct2": "faster-whisper",
+        "openai-whisper": "openai-whisper",
+        "openai": "openai-whisper",
+        "whisper": "openai-whisper",
+    }
     if name not in aliases:
         raise UnknownEngine(f"Unknown transcription engine {engine!r}; choose one of {', '.join(ENGINES)}")
     return aliases[name]

@@ -28,8 +28,25 @@ DEFAULT_MAX_SECONDS = 30 * 60.0
 
 # Demuxers a voice memo may legitimately use (FFmpeg names; "mov,mp4,..." is one demuxer).
 ALLOWED_DEMUXERS = frozenset(
-    {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "ogg", "mp3", "wav", "aac",
-     "flac", "caf", "amr", "aiff", "w64"}
+    {
+        "mov",
+        "mp4",
+        "m4a",
+        "3gp",
+        "3g2",
+        "mj2",
+        "matroska",
+        "webm",
+        "ogg",
+        "mp3",
+        "wav",
+        "aac",
+        "flac",
+        "caf",
+        "amr",
+        "aiff",
+        "w64",
+    }
 )
 # Text formats that make FFmpeg open further files or URLs: refused before FFmpeg sees them.
 _REFUSED_PREFIXES = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"<!doctype", b"<html")
@@ -53,9 +70,7 @@ class AudioTooLong(AudioError):
     def __init__(self, minutes: float, limit: float) -> None:
         self.minutes = minutes
         self.limit = limit
-        super().__init__(
-            f"Audio is too long: at least {minutes:.1f} min, the limit is {limit:.1f} min"
-        )
+        super().__init__(f"Audio is too long: at least {minutes:.1f} min, the limit is {limit:.1f} min")
 
 
 class AudioEmpty(AudioError):

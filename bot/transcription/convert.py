@@ -109,7 +109,7 @@ def read_ct2_model(path: Path) -> Ct2Model:
     def string() -> str:
         nonlocal pos
         (length,) = take("<H")
-        value = bytes(buf[pos:pos + length - 1]).decode("utf-8")
+        value = bytes(buf[pos : pos + length - 1]).decode("utf-8")
         pos += length
         return value
 
@@ -284,8 +284,10 @@ def convert_ct2_to_openai(model_dir: Path, out_path: Path, *, dtype: str = "floa
     ct2 = read_ct2_model(bin_path)
     dims = whisper_dims(ct2)
     torch_dtype = {"float16": torch.float16, "float32": torch.float32}[dtype]
-    state = {name: torch.from_numpy(np.ascontiguousarray(arr)).to(torch_dtype)
-             for name, arr in whisper_state_dict(ct2)}
+    state = {
+        name: torch.from_numpy(np.ascontiguousarray(arr)).to(torch_dtype)
+        for name, arr in whisper_state_dict(ct2)
+    }
     checkpoint: dict[str, Any] = {"dims": dims, "model_state_dict": state}
     heads = alignment_heads(bin_path.parent, dims)
     if heads is not None:

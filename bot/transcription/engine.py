@@ -9,7 +9,7 @@ companies, contacts) biases decoding towards those spellings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -94,6 +94,26 @@ def choose_language(
     if hint in known:
         return hint, known[hint]
     return top, top_p
+
+
+def decide_language(
+    language: str | None,
+    hint_language: str | None,
+    *,
+    multilingual: bool,
+    detect: Callable[[], Sequence[tuple[str, float]]],
+) -> tuple[str, float | None]:
+    """The language to transcribe in, and how sure we are: forced, English-only, or detected
+    (with the hint when detection is unsure, or when there is no speech to detect at all)."""
+    forced = normalize_language(language)
+    if forced is not None:
+        return forced, 1.0
+    if not multilingual:
+        return "en", 1.0
+    try:
+        return choose_language(detect(), hint_language)
+    except (IndexError, ValueError):  # the VAD found no speech to detect from
+        return normalize_language(hint_language) or "en", 0.0
 
 
 def vocabulary_prompt(vocabulary: Sequence[str], language: str | None = None) -> str | None:

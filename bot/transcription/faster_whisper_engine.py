@@ -17,13 +17,11 @@ import numpy as np
 
 from bot.transcription.audio import SAMPLE_RATE
 from bot.transcription.engine import (
-    LANGUAGE_CONFIDENCE,
     Segment,
     Transcript,
     TranscriptionError,
     check_audio,
-    choose_language,
-    normalize_language,
+    decide_language,
     vocabulary_prompt,
 )
 
@@ -89,17 +87,12 @@ class FasterWhisperEngine:
     ) -> Transcript:
         samples = check_audio(audio)
         duration = samples.shape[0] / SAMPLE_RATE
-        lang = normalize_language(language)
-        prob: float | None = 1.0 if lang else None
-        if lang is None and not self.multilingual:
-            lang, prob = "en", 1.0
-        if lang is None:
-            try:
-                lang, prob = choose_language(
-                    self.detect_language(samples), hint_language, confidence=LANGUAGE_CONFIDENCE
-                )
-            except (IndexError, ValueError):  # VAD found no speech at all
-                lang, prob = normalize_language(hint_language) or "en", 0.0
+        lang, prob = decide_language(
+            language,
+            hint_language,
+            multilingual=self.multilingual,
+            detect=lambda: self.detect_language(samples),
+        )
         prompt = vocabulary_prompt(vocabulary, lang)
         try:
             with self._lock:

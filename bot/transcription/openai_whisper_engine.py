@@ -21,13 +21,11 @@ import numpy as np
 
 from bot.transcription.audio import SAMPLE_RATE
 from bot.transcription.engine import (
-    LANGUAGE_CONFIDENCE,
     Segment,
     Transcript,
     TranscriptionError,
     check_audio,
-    choose_language,
-    normalize_language,
+    decide_language,
     vocabulary_prompt,
 )
 from bot.transcription.faster_whisper_engine import BEAM_SIZE, join_segments
@@ -119,17 +117,15 @@ class OpenAIWhisperEngine:
     ) -> Transcript:
         samples = check_audio(audio)
         duration = samples.shape[0] / SAMPLE_RATE
-        lang = normalize_language(language)
-        prob: float | None = 1.0 if lang else None
         try:
             with self._lock:
                 self._torch.set_num_threads(self.threads)
-                if lang is None and not self.multilingual:
-                    lang, prob = "en", 1.0
-                if lang is None:
-                    lang, prob = choose_language(
-                        self.detect_language(samples), hint_language, confidence=LANGUAGE_CONFIDENCE
-                    )
+                lang, prob = decide_language(
+                    language,
+                    hint_language,
+                    multilingual=self.multilingual,
+                    detect=lambda: self.detect_language(samples),
+                )
                 with self._torch.inference_mode():
                     result = self._model.transcribe(
                         samples,
