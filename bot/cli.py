@@ -297,7 +297,7 @@ def import_(
     settings = _settings()
     db = _database(settings)
     try:
-        team_id = resolve_team(db, team)
+        team_id = resolve_team(db, team) or _workspace_of_token(settings)
     except AmbiguousTeam as exc:
         _fail(str(exc))
     with _progress() as progress, file.open(encoding="utf-8-sig", newline="") as handle:
@@ -315,6 +315,21 @@ def import_(
             _fail(f"Nothing imported: {exc}")
     where = team_id if team_id != UNASSIGNED else "the first Slack workspace that uses the bot"
     typer.echo(f"imported {result.created} deals for {where}", err=True)
+
+
+def _workspace_of_token(settings: Settings) -> str:
+    """The bot token's workspace (auth.test), or UNASSIGNED when there is no token or no Slack."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import web_client
+    from bot.services.teams import UNASSIGNED
+
+    if settings.slack_bot_token is None:
+        return UNASSIGNED
+    try:
+        return str(web_client(settings).auth_test().get("team_id") or UNASSIGNED)
+    except (SlackApiError, OSError):
+        return UNASSIGNED
 
 
 class _progress:

@@ -167,3 +167,13 @@ def test_import_of_a_bad_row_names_it_and_imports_nothing(tmp_path: Path) -> Non
     result = dealbot(tmp_path, "import", "bad.csv")
     assert result.returncode == 2 and "row 3" in result.stderr
     assert json.loads(dealbot(tmp_path, "export", "--format", "json").stdout) == []
+
+
+def test_import_files_deals_under_the_bot_tokens_workspace(tmp_path: Path, fake: FakeSlackAPI) -> None:
+    (tmp_path / "deals.csv").write_text("name,owner\nAcme,U0REP\n", encoding="utf-8")
+    env = {"SLACK_BOT_TOKEN": "xoxb-cli", "SLACK_API_URL": fake.url}
+    imported = dealbot(tmp_path, "import", "deals.csv", **env)
+    assert imported.returncode == 0, imported.stderr
+    assert "for T0TEAM" in imported.stderr  # auth.test told us which workspace the bot is in
+    digest = dealbot(tmp_path, "digest", "--dry-run", DEALBOT_MANAGERS="U0BOSS", **env)
+    assert "Acme" in digest.stdout
