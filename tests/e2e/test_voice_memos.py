@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import deal_service, web_client
-from bot.ids import Action
+from bot.ids import Action, Callback
 from bot.services.memos import MemoQueue
 from bot.workers.memos import MemoWorkers, build_workers
 from storage.memos import MemoJob
 from storage.models import Deal, DealEvent, Note
 from tests.conftest import OTHER_REP, REP
 from tests.e2e.conftest import Bot
-from tests.e2e.test_slash_and_modals import command
+from tests.e2e.test_slash_and_modals import command, form
 from tests.slack_text import text_of
 from tests.transcription.audiogen import EN_MEMO, encode, espeak_available, espeak_wav, read_wav
 from tests.transcription.metrics import wer
@@ -222,3 +222,30 @@ def test_a_worker_killed_mid_job_leaves_the_memo_for_the_next_one(
         assert len(session.scalars(select(Note)).all()) == 1
     assert jobs(bot)[0].status == "done" and jobs(bot)[0].attempts == 2
     assert len(thread_replies(bot)) == 1
+
+
+def test_new_deal_from_a_memo_gets_the_memo_as_its_first_note(
+    bot: Bot, workers: MemoWorkers, memo_m4a: bytes
+) -> None:
+    share(bot, "F0MEMO4", memo_m4a)
+    assert (outcome := workers.run_once()) is not None and outcome.status == "awaiting_deal"
+    [reply] = thread_replies(bot)
+    new_button = next(
+        e
+        for b in reply["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == Action.MEMO_NEW_DEAL
+    )
+    bot.slack.block_action(Action.MEMO_NEW_DEAL, new_button["value"], user_id=REP)
+    [opened] = bot.api.wait_for("views.open")
+    view = opened.args["view"]
+    assert view["callback_id"] == Callback.NEW_DEAL
+    values = form("Globex expansion", amount="60k")
+    bot.slack.view_submission(
+        Callback.NEW_DEAL, values, user_id=REP, private_metadata=view["private_metadata"]
+    )
+    with bot.db.read() as session:
+        deal = session.scalars(select(Deal)).one()
+        note = session.scalars(select(Note)).one()
+    assert (deal.name, note.deal_id, note.kind) == ("Globex expansion", deal.id, "voice")
+    assert jobs(bot)[0].status == "done"
