@@ -29,7 +29,7 @@ from bot.clock import now
 from bot.money import Money, exponent, is_known_currency
 from bot.parsing.commands import Amount, DealFields
 from bot.pipeline import LOST, WON, Pipeline, Stage
-from bot.services.deals import DealService, _status_of
+from bot.services.deals import DealService, status_of
 from bot.services.errors import DealbotError, InvalidChange
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note, lookup_keys
@@ -403,7 +403,9 @@ class _RowChecker:
     def _checked(self, fields: DealFields, cells: Mapping[str, str]) -> dict[str, object]:
         """DealService's own field rules (text limits, probability range, currency, minor units)."""
         try:
-            values = dict(self.service._draft(fields, current_currency=None, current_amount=None).values)
+            values = dict(
+                self.service.validated_fields(fields, current_currency=None, current_amount=None).values
+            )
         except InvalidChange as error:
             raise _CellError(error.field, _reason(error, cells.get(error.field or "", ""))) from None
         values.setdefault("currency", self.service.default_currency)
@@ -416,10 +418,10 @@ class _RowChecker:
         if stage is None:
             stages = ", ".join(self.pipeline.keys)
             raise _CellError("stage", f"stage {stage_text!r} is not one of {stages}")
-        status = status_text.lower() or _status_of(stage.key)
+        status = status_text.lower() or status_of(stage.key)
         if status not in STATUSES:
             raise _CellError("status", f"status {status_text!r} is not one of {', '.join(STATUSES)}")
-        if status == _status_of(stage.key):
+        if status == status_of(stage.key):
             return stage, status
         if stage.is_closed:
             raise _CellError("status", f"status {status_text!r} contradicts stage {stage.key!r}")

@@ -75,7 +75,7 @@ class DealPage:
 
 
 @dataclass
-class _Draft:
+class FieldValues:
     """Field values on their way into a Deal, validated and normalised."""
 
     values: dict[str, object] = field(default_factory=dict)
@@ -166,7 +166,7 @@ class DealService:
         if query.stage is not None:
             # the status a stage implies is redundant, but lets the (team, stage, status,
             # close_date) index serve the filter and the order
-            statement = statement.where(Deal.stage == query.stage, Deal.status == _status_of(query.stage))
+            statement = statement.where(Deal.stage == query.stage, Deal.status == status_of(query.stage))
         else:
             statement = statement.where(Deal.status == "open")
         owner = query.owner or (user_id if query.scope == "mine" else None)
@@ -225,7 +225,7 @@ class DealService:
         if not fields.name or not fields.name.strip():
             raise InvalidChange("missing_name", field="name")
         stage_key = fields.stage or self.pipeline.first.key
-        draft = self._draft(fields, current_currency=None, current_amount=None)
+        draft = self.validated_fields(fields, current_currency=None, current_amount=None)
         moment = self.clock()
         stage = self._stage(stage_key)
         deal = Deal(
@@ -233,7 +233,7 @@ class DealService:
             owner=fields.owner or actor,
             stage=stage.key,
             probability=fields.probability if fields.probability is not None else stage.probability,
-            status=_status_of(stage.key),
+            status=status_of(stage.key),
             currency=self.default_currency,
             created_by=actor,
             created_at=moment,
@@ -418,9 +418,9 @@ class DealService:
             )
         return stage
 
-    def _draft(
+    def validated_fields(
         self, fields: DealFields, *, current_currency: str | None, current_amount: int | None
-    ) -> _Draft:
+    ) -> FieldValues:
         """Validate and normalise what `fields` sets (except stage/probability/status)."""
         values: dict[str, object] = {}
         if fields.name is not None:
@@ -447,7 +447,7 @@ class DealService:
                 # Keep the amount in major units: $5,000 → ¥5,000, not ¥500,000.
                 major = Money(current_amount, current_currency).major
                 values["amount"] = Money.from_major(major, currency).minor
-        return _Draft(values)
+        return FieldValues(values)
 
     def _currency(self, amount: Amount | None, given: str | None, current: str | None) -> str:
         implied = amount.currency if amount is not None else None
@@ -462,12 +462,12 @@ class DealService:
         return chosen
 
     def _apply(self, deal: Deal, fields: DealFields, lost_reason: str | None) -> list[FieldChange]:
-        draft = self._draft(fields, current_currency=deal.currency, current_amount=deal.amount)
+        draft = self.validated_fields(fields, current_currency=deal.currency, current_amount=deal.amount)
         values = dict(draft.values)
         if fields.stage is not None:
             stage = self._stage(fields.stage)
             values["stage"] = stage.key
-            values["status"] = _status_of(stage.key)
+            values["status"] = status_of(stage.key)
             if fields.probability is None:
                 values["probability"] = stage.probability
             if stage.key == LOST:
@@ -519,7 +519,7 @@ class DealService:
         )
 
 
-def _status_of(stage_key: str) -> str:
+def status_of(stage_key: str) -> str:
     return stage_key if stage_key in (WON, LOST) else "open"
 
 

@@ -32,7 +32,7 @@ class ModalMetadata(BaseModel):
         return cls.model_validate_json(raw) if raw else cls()
 
 
-def _modal(
+def modal_view(
     display: Display,
     callback: Callback,
     title: str,
@@ -51,7 +51,7 @@ def _modal(
     }
 
 
-def _input(
+def input_block(
     block: Block, label: str, element: dict[str, Any], *, optional: bool = True, hint: str | None = None
 ) -> dict[str, Any]:
     element = {**element, "action_id": INPUT_ACTION}
@@ -67,7 +67,7 @@ def _input(
     return result
 
 
-def _text(
+def text_input(
     initial: str | None, *, max_length: int, multiline: bool = False, placeholder: str | None = None
 ) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length, "multiline": multiline}
@@ -110,39 +110,50 @@ def deal_form_blocks(
     if deal is not None:
         probability["initial_value"] = str(deal.probability)
     return [
-        _input(
-            Block.NAME, d.t("field.name"), _text(deal.name if deal else None, max_length=200), optional=False
+        input_block(
+            Block.NAME,
+            d.t("field.name"),
+            text_input(deal.name if deal else None, max_length=200),
+            optional=False,
         ),
-        _input(Block.COMPANY, d.t("field.company"), _text(deal.company if deal else None, max_length=200)),
-        _input(
+        input_block(
+            Block.COMPANY, d.t("field.company"), text_input(deal.company if deal else None, max_length=200)
+        ),
+        input_block(
             Block.OWNER,
             d.t("field.owner"),
             {"type": "users_select", "initial_user": deal.owner if deal else owner},
             optional=False,
         ),
-        _input(
+        input_block(
             Block.STAGE,
             d.t("field.stage"),
             _stage_select(pipeline, d, deal.stage if deal else pipeline.first.key),
             optional=False,
         ),
-        _input(
+        input_block(
             Block.AMOUNT,
             d.t("field.amount"),
-            _text(amount, max_length=40, placeholder=d.t("modal.amount_placeholder")),
+            text_input(amount, max_length=40, placeholder=d.t("modal.amount_placeholder")),
             hint=d.t("modal.amount_hint"),
         ),
-        _input(
+        input_block(
             Block.CURRENCY,
             d.t("field.currency"),
-            _text(deal.currency if deal else default_currency, max_length=3),
+            text_input(deal.currency if deal else default_currency, max_length=3),
         ),
-        _input(Block.PROBABILITY, d.t("field.probability"), probability, hint=d.t("modal.probability_hint")),
-        _input(Block.CLOSE_DATE, d.t("field.close_date"), _date(deal.close_date if deal else None)),
-        _input(
-            Block.NEXT_STEP, d.t("field.next_step"), _text(deal.next_step if deal else None, max_length=500)
+        input_block(
+            Block.PROBABILITY, d.t("field.probability"), probability, hint=d.t("modal.probability_hint")
         ),
-        _input(Block.NEXT_STEP_DUE, d.t("field.next_step_due"), _date(deal.next_step_due if deal else None)),
+        input_block(Block.CLOSE_DATE, d.t("field.close_date"), _date(deal.close_date if deal else None)),
+        input_block(
+            Block.NEXT_STEP,
+            d.t("field.next_step"),
+            text_input(deal.next_step if deal else None, max_length=500),
+        ),
+        input_block(
+            Block.NEXT_STEP_DUE, d.t("field.next_step_due"), _date(deal.next_step_due if deal else None)
+        ),
     ]
 
 
@@ -155,7 +166,7 @@ def new_deal_modal(
     *,
     memo_job_id: int | None = None,
 ) -> View:
-    return _modal(
+    return modal_view(
         display,
         Callback.NEW_DEAL,
         display.t("modal.new_title"),
@@ -171,7 +182,7 @@ def edit_deal_modal(
     blocks = deal_form_blocks(display, pipeline, deal, deal.owner, deal.currency)
     if conflict is not None:
         blocks.insert(0, section(conflict))
-    return _modal(
+    return modal_view(
         display,
         Callback.EDIT_DEAL,
         display.t("modal.edit_title"),
@@ -182,17 +193,17 @@ def edit_deal_modal(
 
 
 def note_modal(display: Display, deal: Deal, channel_id: str | None) -> View:
-    return _modal(
+    return modal_view(
         display,
         Callback.NOTE,
         display.t("modal.note_title"),
         display.t("modal.save"),
         [
             context(f"*#{deal.id} {safe(deal.name, 200)}*"),
-            _input(
+            input_block(
                 Block.NOTE,
                 display.t("field.note"),
-                _text(None, max_length=3000, multiline=True),
+                text_input(None, max_length=3000, multiline=True),
                 optional=False,
             ),
         ],
@@ -201,14 +212,16 @@ def note_modal(display: Display, deal: Deal, channel_id: str | None) -> View:
 
 
 def lost_modal(display: Display, deal: Deal, channel_id: str | None) -> View:
-    return _modal(
+    return modal_view(
         display,
         Callback.LOST,
         display.t("modal.lost_title"),
         display.t("modal.mark_lost"),
         [
             context(f"*#{deal.id} {safe(deal.name, 200)}*"),
-            _input(Block.REASON, display.t("field.lost_reason"), _text(None, max_length=500, multiline=True)),
+            input_block(
+                Block.REASON, display.t("field.lost_reason"), text_input(None, max_length=500, multiline=True)
+            ),
         ],
         ModalMetadata(deal_id=deal.id, channel_id=channel_id),
     )

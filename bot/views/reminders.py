@@ -18,7 +18,7 @@ from bot.views.blocks import actions, button, context, header, plain, section
 from bot.views.format import OPTION_TEXT, Display, clip, safe
 
 # The modal frame and inputs are shared with the deal modals (one look for every form).
-from bot.views.modals import ModalMetadata, View, _input, _modal, _text
+from bot.views.modals import ModalMetadata, View, input_block, modal_view, text_input
 from storage.models import Deal
 
 NAME_LIMIT = 200
@@ -88,21 +88,21 @@ def snooze_modal(display: Display, deal: Deal, channel_id: str | None) -> View:
         for choice in SnoozeFor
     ]
     until: dict[str, Any] = {"type": "datepicker"}
-    return _modal(
+    return modal_view(
         d,
         Callback.SNOOZE,
         d.t("snooze.title"),
         d.t("snooze.submit"),
         [
             context(f"*#{deal.id} {safe(deal.name, NAME_LIMIT)}*"),
-            _input(
+            input_block(
                 Block.SNOOZE_FOR,
                 d.t("snooze.for"),
                 {"type": "radio_buttons", "options": options, "initial_option": options[0]},
                 optional=False,
             ),
-            _input(Block.SNOOZE_UNTIL, d.t("snooze.until"), until, hint=d.t("snooze.until_hint")),
-            _input(Block.REASON, d.t("snooze.reason"), _text(None, max_length=500, multiline=True)),
+            input_block(Block.SNOOZE_UNTIL, d.t("snooze.until"), until, hint=d.t("snooze.until_hint")),
+            input_block(Block.REASON, d.t("snooze.reason"), text_input(None, max_length=500, multiline=True)),
         ],
         ModalMetadata(deal_id=deal.id, channel_id=channel_id),
     )
