@@ -6,12 +6,13 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import handlers
 from bot.handlers.deps import Deps
+from bot.logs import log_context, new_request_id
 from bot.services.deals import DealService
 from bot.services.memos import MemoQueue
 from bot.services.teams import TeamAdoption
@@ -37,6 +38,16 @@ def deal_service(db: Database, settings: Settings) -> DealService:
     )
 
 
+class DealbotApp(App):
+    """The bolt App whose every request logs under one request id (the load balancer's
+    `X-Request-Id` when it sends one) and the Slack team it came from."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        given = req.headers.get("x-request-id") or []
+        with log_context(request_id=(given[0] if given else new_request_id()), team_id=req.context.team_id):
+            return super().dispatch(req)
+
+
 def create_app(
     settings: Settings,
     db: Database,
@@ -45,7 +56,7 @@ def create_app(
     wake_workers: Callable[[], None] | None = None,
 ) -> App:
     """The bolt App. `wake_workers` lets in-process memo workers pick up a new memo at once."""
-    app = App(
+    app = DealbotApp(
         client=client or web_client(settings),
         signing_secret=settings.secret("slack_signing_secret") or None,
         # No auth.test at start: the app starts (and its tests run) without reaching Slack.

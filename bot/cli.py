@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, timedelta
+import time
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.logs import configure_logging
+from bot.runtime import open_database
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from slack_bolt import App
-    from slack_sdk import WebClient
-
     from bot.scheduler.jobs import Jobs, RunReport
-    from bot.workers.memos import MemoWorkers
 
+log = logging.getLogger("bot.cli")
 cli = typer.Typer(
     name="dealbot",
     help="Slack-native deal management: /deal, reminders, weekly pipeline digest.",
@@ -44,10 +44,7 @@ def _settings() -> Settings:
         settings = load_settings()
     except SettingsError as exc:
         _fail(str(exc))
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 
@@ -64,9 +61,7 @@ def _require(settings: Settings, *names: str, purpose: str) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    db = Database.from_url(settings.database_url)
-    db.upgrade()
-    return db
+    return open_database(settings, serves_slack=False)
 
 
 @cli.command()
@@ -74,9 +69,18 @@ def run() -> None:
     """Socket Mode: the bot in one process (no public URL needed)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.runtime import BotProcess, wait_for_stop_signal
+
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", purpose="dealbot run (Socket Mode)")
-    SocketModeHandler(_bot(settings), settings.secret("slack_app_token")).start()
+    process = BotProcess.start(settings)
+    assert process.app is not None
+    handler = SocketModeHandler(process.app, settings.secret("slack_app_token"))
+    handler.connect()
+    reason = wait_for_stop_signal()
+    log.info("%s: stopping", reason)
+    handler.close()
+    process.stop(settings.shutdown_grace_seconds)
 
 
 @cli.command()
@@ -84,58 +88,42 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
 ) -> None:
-    """HTTP mode: Slack requests at POST /slack/events, GET /healthz for probes."""
-    from bot.server import serve as serve_http
+    """HTTP mode: Slack requests at POST /slack/events; GET /healthz and /readyz for probes."""
+    from bot.runtime import BotProcess, wait_for_stop_signal
+    from bot.server import HTTPServer, SlackWSGIApp
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", purpose="dealbot serve (HTTP mode)")
-    app = _bot(settings)
-    typer.echo(f"dealbot listening on http://{host}:{port}/slack/events", err=True)
-    serve_http(app, host, port, settings.http_threads)
-
-
-def _bot(settings: Settings) -> App:
-    """The whole bot in this process: the app, memo workers and the (elected) scheduler."""
-    from bot.app import create_app
-
-    db = _database(settings)
-    workers = _start_workers(settings, db)
-    app = create_app(settings, db, client=workers.processor.client, wake_workers=workers.wake)
-    _start_scheduler(settings, db, app.client)
-    return app
-
-
-def _start_workers(settings: Settings, db: Database) -> MemoWorkers:
-    """Transcription workers in this process (DEALBOT_MEMO_WORKERS threads; 0 for none)."""
-    from bot.app import deal_service, web_client
-    from bot.services.memos import MemoQueue
-    from bot.workers.memos import build_workers
-
-    queue = MemoQueue(db, lease=timedelta(seconds=settings.memo_lease_seconds))
-    workers = build_workers(settings, queue, deal_service(db, settings), web_client(settings))
-    workers.start()
-    return workers
+    process = BotProcess.start(settings)
+    assert process.app is not None
+    wsgi = SlackWSGIApp(process.app, process.readiness_problem)
+    server = HTTPServer(wsgi, host, port, settings.http_threads)
+    server.start()
+    typer.echo(f"dealbot listening on http://{host}:{server.port}/slack/events", err=True)
+    reason = wait_for_stop_signal(alive=server.is_running)
+    grace = settings.shutdown_grace_seconds
+    log.info("%s: draining HTTP requests (up to %.0f s)", reason, grace)
+    started = time.monotonic()
+    server.shutdown(grace)
+    process.stop(max(0.0, grace - (time.monotonic() - started)))
 
 
 @cli.command()
 def worker() -> None:
     """Transcription workers only: scale out beside `dealbot serve` on a shared PostgreSQL."""
-    import signal
-    import threading
+    from bot.runtime import BotProcess, wait_for_stop_signal
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", purpose="dealbot worker")
     if settings.memo_workers < 1:
         _fail("DEALBOT_MEMO_WORKERS is 0: a worker process needs at least one worker thread.")
-    workers = _start_workers(settings, _database(settings))
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    process = BotProcess.start(settings, with_app=False)
     typer.echo(
         f"dealbot worker: {settings.memo_workers} thread(s), engine {settings.whisper_engine}", err=True
     )
-    stopping.wait()
-    workers.stop()
+    reason = wait_for_stop_signal()
+    log.info("%s: stopping (jobs in progress get up to %.0f s)", reason, settings.shutdown_grace_seconds)
+    process.stop(settings.shutdown_grace_seconds)
 
 
 @cli.command()
@@ -156,13 +144,6 @@ def transcribe(
     result = engine.transcribe(audio.samples, language=language, hint_language=settings.locale, vocabulary=[])
     typer.echo(result.text)
     typer.echo(f"({result.language}, {audio.duration_seconds:.1f} s, {engine.name} {engine.model})", err=True)
-
-
-def _start_scheduler(settings: Settings, db: Database, client: WebClient) -> None:
-    """Reminders and the digest in this process, when it wins the scheduler election."""
-    from bot.scheduler import start_scheduler
-
-    start_scheduler(settings, db, client)
 
 
 def _as_of(value: str | None, settings: Settings) -> datetime | None:

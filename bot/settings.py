@@ -94,6 +94,19 @@ class Settings(BaseSettings):
         8, ge=1, le=64, validation_alias=AliasChoices("DEALBOT_HTTP_THREADS", "http_threads")
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("DEALBOT_LOG_LEVEL", "log_level"))
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=AliasChoices("DEALBOT_LOG_FORMAT", "log_format")
+    )
+    # --- running several processes (README "Scaling out") ---------------------------------
+    db_pool_size: int | None = Field(
+        None, ge=1, le=200, validation_alias=AliasChoices("DEALBOT_DB_POOL_SIZE", "db_pool_size")
+    )
+    shutdown_grace_seconds: float = Field(
+        25.0,
+        ge=0,
+        le=3600,
+        validation_alias=AliasChoices("DEALBOT_SHUTDOWN_GRACE_SECONDS", "shutdown_grace_seconds"),
+    )
     # --- voice memos -------------------------------------------------------------------
     whisper_engine: Literal["faster-whisper", "openai-whisper"] = Field(
         "faster-whisper", validation_alias=AliasChoices("WHISPER_ENGINE", "whisper_engine")
@@ -252,6 +265,13 @@ class Settings(BaseSettings):
     @property
     def default_currency(self) -> str:
         return self.currency or ("JPY" if self.locale == "ja" else "USD")
+
+    def pool_size(self, *, serves_slack: bool) -> int:
+        """Database connections this process keeps: one per thread that can hold one at a time
+        (HTTP threads, memo workers, the scheduler and its run), unless DEALBOT_DB_POOL_SIZE says."""
+        if self.db_pool_size is not None:
+            return self.db_pool_size
+        return self.memo_workers + 1 + (self.http_threads + 2 if serves_slack else 0)
 
     def is_manager(self, user_id: str) -> bool:
         return user_id in self.managers

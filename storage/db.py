@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,6 +81,11 @@ class Database:
     def write(self) -> Iterator[Session]:
         with self._writer() as session, session.begin():
             yield session
+
+    def ping(self) -> None:
+        """One round trip (`SELECT 1`); raises when the database does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def upgrade(self) -> None:
         upgrade(self.engine)

@@ -41,6 +41,11 @@ class SchedulerService:
         self.leadership.start()
 
     def stop(self) -> None:
+        """Shutdown: let a run in progress finish, then leave the election (freeing the lock)."""
+        with self._lock:
+            if self.scheduler is not None:
+                self.scheduler.shutdown(wait=True)
+                self.scheduler = None
         self.leadership.stop()
 
     def _elected(self) -> None:

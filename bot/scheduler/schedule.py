@@ -25,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import now as clock_now
+from bot.logs import log_context
 from bot.scheduler.jobs import Jobs, RunReport
 from bot.settings import Settings
 
@@ -48,8 +49,9 @@ class ScheduledJob:
         return last_fire_time(self.trigger, now, self.grace)
 
     def run_for(self, as_of: datetime) -> RunReport:
-        report = self.run(as_of)
-        log.info("%s as of %s: %s", self.id, as_of.isoformat(), report.summary())
+        with log_context(job_id=f"{self.id}@{as_of.isoformat(timespec='minutes')}"):
+            report = self.run(as_of)
+            log.info("%s as of %s: %s", self.id, as_of.isoformat(), report.summary())
         return report
 
     def run_due(self, clock: Callable[[], datetime] = clock_now) -> RunReport:

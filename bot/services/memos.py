@@ -101,8 +101,12 @@ class MemoQueue:
 
     def _merge(self, source: MemoSource) -> tuple[MemoJob, bool]:
         with self.db.write() as session:
+            # FOR UPDATE: two deliveries merging at once on PostgreSQL take turns, so only the
+            # first sees message_ts missing and announces the memo (SQLite: BEGIN IMMEDIATE does).
             job = session.scalars(
-                select(MemoJob).where(MemoJob.team_id == source.team_id, MemoJob.file_id == source.file_id)
+                select(MemoJob)
+                .where(MemoJob.team_id == source.team_id, MemoJob.file_id == source.file_id)
+                .with_for_update()
             ).one()
             announced = job.message_ts is None and source.message_ts is not None
             for field in ("channel_id", "message_ts", "message_text", "file_name", "mimetype", "size"):
@@ -156,6 +160,35 @@ class MemoQueue:
         self.update(job.id, status=FAILED if final else QUEUED, error=error[:2000], lease_until=None)
         return final
 
+    def renew(self, job: MemoJob) -> bool:
+        """Extend this worker's lease just before it writes results; False when the job is no longer
+        its own (the lease ran out and another worker took it, or a shutdown released it)."""
+        moment = self.clock()
+        with self.db.write() as session:
+            result = session.execute(
+                update(MemoJob)
+                .where(*_held_by(job))
+                .values(lease_until=moment + self.lease, updated_at=moment)
+            )
+        return _changed(result)
+
+    def release(self, job: MemoJob) -> bool:
+        """Give a running job back to the queue at once (graceful shutdown): another worker can take
+        it now instead of waiting for the lease, and the interrupted attempt does not count."""
+        with self.db.write() as session:
+            result = session.execute(
+                update(MemoJob)
+                .where(*_held_by(job))
+                .values(
+                    status=QUEUED,
+                    lease_until=None,
+                    worker=None,
+                    attempts=MemoJob.attempts - 1,
+                    updated_at=self.clock(),
+                )
+            )
+        return _changed(result)
+
     def done(self, job_id: int, note_id: int, deal_id: int) -> None:
         self.update(job_id, status=DONE, note_id=note_id, deal_id=deal_id, lease_until=None)
 
@@ -164,3 +197,11 @@ class MemoQueue:
 
     def ignore(self, job_id: int) -> None:
         self.update(job_id, status=IGNORED, lease_until=None)
+
+
+def _held_by(job: MemoJob) -> tuple[Any, ...]:
+    return (MemoJob.id == job.id, MemoJob.status == RUNNING, MemoJob.worker == job.worker)
+
+
+def _changed(result: Any) -> bool:
+    return bool(getattr(result, "rowcount", 0))

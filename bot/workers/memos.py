@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import today
+from bot.logs import log_context
 from bot.services.deals import DealService
 from bot.services.memo_deals import deal_named_in, likely_deals, vocabulary
 from bot.services.memos import MemoQueue, is_audio
@@ -29,7 +31,7 @@ from bot.slack.files import DownloadError, FileHosts, download
 from bot.transcription.audio import AudioError, AudioTooLong, decode_audio
 from bot.views.format import Display
 from bot.views.memos import choose_deal_blocks, saved_blocks
-from storage.memos import FAILED, MemoJob
+from storage.memos import FAILED, RUNNING, MemoJob
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ DONE = "white_check_mark"
 FAILED_REACTION = "warning"
 # Download problems worth another attempt (Slack or the network hiccuped); the rest are final.
 RETRYABLE_DOWNLOAD = frozenset({"network", "http"})
+ABANDONED = "abandoned"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class MemoProcessor:
             model=engine.model,
         )
         job = self.queue.get(job.team_id, job.id) or job
+        if not self.queue.renew(job):
+            return self._abandoned(job)
         named = deal_named_in(job.message_text, self.deals, job.team_id, job.user_id)
         if named is not None:
             self.save(job, named.id)
@@ -170,7 +175,15 @@ class MemoProcessor:
             locale = ""
         return locale.split("-")[0].lower() or self.settings.locale
 
+    def _abandoned(self, job: MemoJob) -> MemoOutcome:
+        """The job is no longer ours (released at shutdown, or taken after the lease ran out):
+        whoever holds it now writes the result, so this worker writes nothing."""
+        log.warning("memo job %s is no longer held by %s; leaving it to its new holder", job.id, job.worker)
+        return MemoOutcome(job.id, ABANDONED)
+
     def _retry_or_fail(self, job: MemoJob, message: str, *, retryable: bool) -> MemoOutcome:
+        if job.status == RUNNING and not self.queue.renew(job):
+            return self._abandoned(job)
         if self.queue.retry_or_fail(job, message, retryable=retryable):
             self._fail(job, message)
             return MemoOutcome(job.id, FAILED)
@@ -212,7 +225,11 @@ def _first_share(file: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 class MemoWorkers:
-    """A few threads that claim and process jobs; `wake()` lets a new job start at once."""
+    """A few threads that claim and process jobs; `wake()` lets a new job start at once.
+
+    `stop(grace)` is the graceful shutdown: no new claims, jobs in progress get `grace` seconds to
+    finish, and the ones still running after that go back to the queue for another worker.
+    """
 
     def __init__(
         self, processor: MemoProcessor, queue: MemoQueue, *, threads: int = 1, poll_seconds: float = 2.0
@@ -224,6 +241,8 @@ class MemoWorkers:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._running: list[threading.Thread] = []
+        self._busy: dict[str, MemoJob] = {}  # thread name -> the job it is working on
+        self._busy_lock = threading.Lock()
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     def start(self) -> None:
@@ -235,15 +254,40 @@ class MemoWorkers:
     def wake(self) -> None:
         self._wake.set()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, grace: float = 30.0) -> list[int]:
+        """Stop claiming, wait up to `grace` seconds for jobs in progress, release the rest.
+        Returns the ids of the jobs given back to the queue."""
         self._stop.set()
         self._wake.set()
+        deadline = time.monotonic() + grace
         for thread in self._running:
-            thread.join(timeout=timeout)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        with self._busy_lock:
+            unfinished = list(self._busy.values())
+        released = []
+        for job in unfinished:
+            if self.queue.release(job):
+                released.append(job.id)
+                with log_context(job_id=f"memo-{job.id}", team_id=job.team_id):
+                    log.warning("shutting down mid-job: memo job %s goes back to the queue", job.id)
+        return released
 
     def run_once(self) -> MemoOutcome | None:
-        job = self.queue.claim(f"{self.name}/{threading.current_thread().name}")
-        return None if job is None else self.processor.process(job)
+        name = threading.current_thread().name
+        job = self.queue.claim(f"{self.name}/{name}")
+        if job is None:
+            return None
+        with self._busy_lock:
+            self._busy[name] = job
+        try:
+            with log_context(job_id=f"memo-{job.id}", team_id=job.team_id):
+                log.info("memo job %s: file %s, attempt %d", job.id, job.file_id, job.attempts)
+                outcome = self.processor.process(job)
+                log.info("memo job %s: %s", job.id, outcome.status)
+                return outcome
+        finally:
+            with self._busy_lock:
+                self._busy.pop(name, None)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

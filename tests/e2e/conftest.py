@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import waitress
-from waitress.server import BaseWSGIServer
 
 from bot.app import create_app
-from bot.server import SlackWSGIApp
+from bot.server import HTTPServer, SlackWSGIApp
 from bot.settings import Settings
 from storage.db import Database
 from tests.conftest import MANAGER, OTHER_REP, REP
@@ -42,21 +38,12 @@ def fake_slack() -> Iterator[FakeSlackAPI]:
 
 
 def serve_in_thread(settings: Settings, db: Database) -> Iterator[str]:
-    server: BaseWSGIServer = waitress.create_server(  # type: ignore[assignment]
-        SlackWSGIApp(create_app(settings, db)), host="127.0.0.1", port=0, threads=4
-    )
-
-    def run() -> None:
-        with contextlib.suppress(OSError):  # the listening socket closed under select() at teardown
-            server.run()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    server = HTTPServer(SlackWSGIApp(create_app(settings, db)), "127.0.0.1", 0, threads=4)
+    server.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield f"http://127.0.0.1:{server.port}"
     finally:
-        server.close()
-        thread.join(timeout=5)
+        server.shutdown(grace=5)
 
 
 def make_bot(fake: FakeSlackAPI, db: Database, database_url: str, **overrides: object) -> Iterator[Bot]:

@@ -33,10 +33,10 @@ def test_a_holder_that_dies_is_replaced(db: Database) -> None:
     assert isinstance(holder, PostgresAdvisoryLock)
     try:
         assert holder.acquire()
+        assert holder._connection is not None
+        pid = holder._connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        holder._connection.commit()
         with db.engine.connect() as admin:
-            pid = admin.execute(
-                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted")
-            ).scalar_one()
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             admin.commit()
         assert not holder.held()

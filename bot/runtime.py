@@ -1,0 +1,119 @@
+"""The bot as a running process: the app, memo workers and the elected scheduler, started together
+and stopped in order (`dealbot run`, `dealbot serve`, and `dealbot worker` without the app).
+
+Stopping is graceful: memo jobs in progress get the grace period to finish and are otherwise given
+back to the queue, a scheduled run in progress completes, the scheduler lock is freed for the next
+instance, and the database connections close. Nothing is left half-written: every write is one
+transaction, and a released job is redone from the start by the next worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+from storage.db import Database
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.scheduler import SchedulerService
+    from bot.workers.memos import MemoWorkers
+
+log = logging.getLogger(__name__)
+
+
+def open_database(settings: Settings, *, serves_slack: bool) -> Database:
+    """The database with a pool sized for this process's threads, migrated to the latest schema."""
+    db = Database.from_url(settings.database_url, pool_size=settings.pool_size(serves_slack=serves_slack))
+    db.upgrade()
+    return db
+
+
+def start_workers(settings: Settings, db: Database) -> MemoWorkers:
+    """Transcription workers in this process (DEALBOT_MEMO_WORKERS threads; 0 for none)."""
+    from bot.app import deal_service, web_client
+    from bot.services.memos import MemoQueue
+    from bot.workers.memos import build_workers
+
+    queue = MemoQueue(db, lease=timedelta(seconds=settings.memo_lease_seconds))
+    workers = build_workers(settings, queue, deal_service(db, settings), web_client(settings))
+    workers.start()
+    return workers
+
+
+def database_problem(db: Database) -> str | None:
+    """For /readyz: None when the database answers, else what is wrong (no secrets, no URL)."""
+    try:
+        db.ping()
+    except Exception as exc:
+        return f"database: {type(exc).__name__}"
+    return None
+
+
+@dataclass
+class BotProcess:
+    settings: Settings
+    db: Database
+    workers: MemoWorkers
+    app: App | None = None
+    scheduler: SchedulerService | None = None
+    _stopped: bool = field(default=False, repr=False)
+
+    @classmethod
+    def start(cls, settings: Settings, *, with_app: bool = True) -> BotProcess:
+        """`with_app`: the Slack app and the scheduler election too (run/serve), else workers only."""
+        db = open_database(settings, serves_slack=with_app)
+        workers = start_workers(settings, db)
+        process = cls(settings, db, workers)
+        if with_app:
+            from bot.app import create_app
+            from bot.scheduler import start_scheduler
+
+            process.app = create_app(settings, db, client=workers.processor.client, wake_workers=workers.wake)
+            process.scheduler = start_scheduler(settings, db, process.app.client)
+        return process
+
+    def readiness_problem(self) -> str | None:
+        return database_problem(self.db)
+
+    def stop(self, grace: float) -> None:
+        """Finish or release memo jobs (within `grace` seconds), stop the scheduler, close the pool."""
+        if self._stopped:
+            return
+        self._stopped = True
+        started = time.monotonic()
+        released = self.workers.stop(grace)
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self.db.dispose()
+        log.info(
+            "stopped in %.1f s%s",
+            time.monotonic() - started,
+            f"; memo job(s) {released} went back to the queue" if released else "",
+        )
+
+
+def wait_for_stop_signal(alive: Callable[[], bool] | None = None) -> str:
+    """Block until SIGTERM or SIGINT, or until `alive()` turns false; returns what ended the wait."""
+    stopping = threading.Event()
+    received: list[str] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        received.append(signal.Signals(signum).name)
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    while not stopping.wait(0.5):
+        if alive is not None and not alive():
+            return "stopped by itself"
+    return received[0]
