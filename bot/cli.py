@@ -69,15 +69,16 @@ def run() -> None:
     """Socket Mode: the bot in one process (no public URL needed)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.runtime import BotProcess, wait_for_stop_signal
+    from bot.runtime import BotProcess, StopSignal
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", purpose="dealbot run (Socket Mode)")
+    stop = StopSignal()
     process = BotProcess.start(settings)
     assert process.app is not None
     handler = SocketModeHandler(process.app, settings.secret("slack_app_token"))
     handler.connect()
-    reason = wait_for_stop_signal()
+    reason = stop.wait()
     log.info("%s: stopping", reason)
     handler.close()
     process.stop(settings.shutdown_grace_seconds)
@@ -89,18 +90,19 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
 ) -> None:
     """HTTP mode: Slack requests at POST /slack/events; GET /healthz and /readyz for probes."""
-    from bot.runtime import BotProcess, wait_for_stop_signal
+    from bot.runtime import BotProcess, StopSignal
     from bot.server import HTTPServer, SlackWSGIApp
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", purpose="dealbot serve (HTTP mode)")
+    stop = StopSignal()
     process = BotProcess.start(settings)
     assert process.app is not None
     wsgi = SlackWSGIApp(process.app, process.readiness_problem)
     server = HTTPServer(wsgi, host, port, settings.http_threads)
     server.start()
     typer.echo(f"dealbot listening on http://{host}:{server.port}/slack/events", err=True)
-    reason = wait_for_stop_signal(alive=server.is_running)
+    reason = stop.wait(alive=server.is_running)
     grace = settings.shutdown_grace_seconds
     log.info("%s: draining HTTP requests (up to %.0f s)", reason, grace)
     started = time.monotonic()
@@ -111,17 +113,18 @@ def serve(
 @cli.command()
 def worker() -> None:
     """Transcription workers only: scale out beside `dealbot serve` on a shared PostgreSQL."""
-    from bot.runtime import BotProcess, wait_for_stop_signal
+    from bot.runtime import BotProcess, StopSignal
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", purpose="dealbot worker")
     if settings.memo_workers < 1:
         _fail("DEALBOT_MEMO_WORKERS is 0: a worker process needs at least one worker thread.")
+    stop = StopSignal()
     process = BotProcess.start(settings, with_app=False)
     typer.echo(
         f"dealbot worker: {settings.memo_workers} thread(s), engine {settings.whisper_engine}", err=True
     )
-    reason = wait_for_stop_signal()
+    reason = stop.wait()
     log.info("%s: stopping (jobs in progress get up to %.0f s)", reason, settings.shutdown_grace_seconds)
     process.stop(settings.shutdown_grace_seconds)
 

@@ -102,18 +102,23 @@ class BotProcess:
         )
 
 
-def wait_for_stop_signal(alive: Callable[[], bool] | None = None) -> str:
-    """Block until SIGTERM or SIGINT, or until `alive()` turns false; returns what ended the wait."""
-    stopping = threading.Event()
-    received: list[str] = []
+class StopSignal:
+    """SIGTERM/SIGINT handling for a long-running command, installed before anything starts, so a
+    signal that arrives during start-up still ends in a graceful stop."""
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        received.append(signal.Signals(signum).name)
-        stopping.set()
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._received: list[str] = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
-    while not stopping.wait(0.5):
-        if alive is not None and not alive():
-            return "stopped by itself"
-    return received[0]
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._received.append(signal.Signals(signum).name)
+        self._stopping.set()
+
+    def wait(self, alive: Callable[[], bool] | None = None) -> str:
+        """Block until a signal, or until `alive()` turns false; returns what ended the wait."""
+        while not self._stopping.wait(0.5):
+            if alive is not None and not alive():
+                return "stopped by itself"
+        return self._received[0]

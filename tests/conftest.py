@@ -22,6 +22,19 @@ OTHER_REP = "U0OTHER"
 MANAGER = "U0BOSS"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _trigram_extension_in_public() -> None:
+    """pg_trgm lives in `public`, never in a test schema that a teardown drops (CASCADE would take
+    the trigram index of every other schema with it, while other tests use them)."""
+    if not POSTGRES_URL:
+        return
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
+        connection.execute(text("ALTER EXTENSION pg_trgm SET SCHEMA public"))
+    admin.dispose()
+
+
 def _postgres_schema_url(base: str) -> Iterator[str]:
     """A throwaway schema per test: isolation without needing CREATE DATABASE."""
     schema = f"t_{uuid.uuid4().hex[:12]}"

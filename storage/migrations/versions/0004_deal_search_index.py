@@ -59,12 +59,24 @@ def upgrade() -> None:
         if available is None:
             log.warning("pg_trgm is not available: /deal find will scan deals instead of using an index")
             return
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        _create_trigram_extension(bind)
         # The extension may live in another schema than ours (e.g. public): name it fully.
         where = bind.execute(
             sa.text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'")
         ).scalar_one()
         op.execute(f"CREATE INDEX ix_deals_search_trgm ON deals USING gin (search_key {where}.gin_trgm_ops)")
+
+
+def _create_trigram_extension(bind: sa.Connection) -> None:
+    """In `public` where we may: an extension created in a schema is dropped with it, and with it
+    the trigram index of every other schema (tenants or tests that share the database)."""
+    if bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+        return
+    try:
+        with bind.begin_nested():
+            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
+    except sa.exc.DBAPIError:  # no `public`, or no right to create in it: our own schema then
+        bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
 
 
 def downgrade() -> None:
