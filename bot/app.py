@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import handlers
+from bot.clock import now
 from bot.handlers.deps import Deps
 from bot.logs import log_context, new_request_id
 from bot.services.deals import DealService
@@ -27,7 +29,7 @@ def web_client(settings: Settings) -> WebClient:
     return client
 
 
-def deal_service(db: Database, settings: Settings) -> DealService:
+def deal_service(db: Database, settings: Settings, *, clock: Callable[[], datetime] = now) -> DealService:
     return DealService(
         db,
         settings.pipeline,
@@ -35,6 +37,7 @@ def deal_service(db: Database, settings: Settings) -> DealService:
         default_currency=settings.default_currency,
         stale_days=settings.stale_days,
         stale_days_by_stage=settings.stale_overrides,
+        clock=clock,
     )
 
 

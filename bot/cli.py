@@ -129,6 +129,47 @@ def worker() -> None:
     process.stop(settings.shutdown_grace_seconds)
 
 
+class SandboxLocale(StrEnum):
+    en = "en"
+    ja = "ja"
+
+
+@cli.command()
+def sandbox(
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demo deals into an empty database.")] = False,
+    host: Annotated[str, typer.Option(help="Interface for the page.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the page.")] = 8800,
+    locale: Annotated[SandboxLocale, typer.Option(help="The bot's language.")] = SandboxLocale.en,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Default: sandbox.db in a temporary directory.")
+    ] = None,
+) -> None:
+    """Try dealbot without Slack: the real bot, a local Slack stand-in and a page that looks like Slack."""
+    from bot.runtime import StopSignal
+    from bot.sandbox.runner import Sandbox
+
+    _settings()  # the environment is valid, and logging is set up as for the bot
+    box = Sandbox(host=host, port=port, locale=locale.value, database_url=database_url, demo=demo)
+    try:
+        box.start()
+    except SettingsError as exc:
+        box.stop()
+        _fail(str(exc))
+    except OSError as exc:
+        box.stop()
+        _fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --port")
+    except KeyboardInterrupt:  # Ctrl-C while it was still starting (seeding the demo, say)
+        box.stop()
+        raise typer.Exit(code=130) from None
+    if demo:
+        seeded = f"seeded {box.seeded} demo deals" if box.seeded else "the database already has deals"
+        typer.echo(f"dealbot sandbox: {seeded} ({box.database_url})", err=True)
+    typer.echo(f"Open {box.url}")
+    typer.echo("Ctrl-C stops the sandbox.", err=True)
+    log.info("%s: stopping the sandbox", StopSignal().wait())
+    box.stop()
+
+
 @cli.command()
 def transcribe(
     file: Annotated[Path, typer.Argument(help="An audio file (m4a, mp3, wav, ogg, webm, …).", exists=True)],

@@ -66,20 +66,33 @@ class BotProcess:
     workers: MemoWorkers
     app: App | None = None
     scheduler: SchedulerService | None = None
+    owns_db: bool = True
     _stopped: bool = field(default=False, repr=False)
 
     @classmethod
-    def start(cls, settings: Settings, *, with_app: bool = True) -> BotProcess:
-        """`with_app`: the Slack app and the scheduler election too (run/serve), else workers only."""
-        db = open_database(settings, serves_slack=with_app)
-        workers = start_workers(settings, db)
-        process = cls(settings, db, workers)
+    def start(
+        cls,
+        settings: Settings,
+        *,
+        with_app: bool = True,
+        with_scheduler: bool = True,
+        db: Database | None = None,
+    ) -> BotProcess:
+        """`with_app`: the Slack app too (run/serve), else memo workers only; `with_scheduler`: join
+        the scheduler election. `db`: share an open database (it stays open at `stop`)."""
+        database = db or open_database(settings, serves_slack=with_app)
+        process = cls(settings, database, start_workers(settings, database), owns_db=db is None)
         if with_app:
             from bot.app import create_app
-            from bot.scheduler import start_scheduler
 
-            process.app = create_app(settings, db, client=workers.processor.client, wake_workers=workers.wake)
-            process.scheduler = start_scheduler(settings, db, process.app.client)
+            workers = process.workers
+            process.app = create_app(
+                settings, database, client=workers.processor.client, wake_workers=workers.wake
+            )
+            if with_scheduler:
+                from bot.scheduler import start_scheduler
+
+                process.scheduler = start_scheduler(settings, process.db, process.app.client)
         return process
 
     def readiness_problem(self) -> str | None:
@@ -94,7 +107,8 @@ class BotProcess:
         released = self.workers.stop(grace)
         if self.scheduler is not None:
             self.scheduler.stop()
-        self.db.dispose()
+        if self.owns_db:
+            self.db.dispose()
         log.info(
             "stopped in %.1f s%s",
             time.monotonic() - started,
