@@ -89,6 +89,9 @@ class HTTPServer:
     def __init__(self, wsgi: SlackWSGIApp, host: str, port: int, threads: int) -> None:
         import waitress
 
+        # Under a burst every request waits for a thread and waitress warns about the queue
+        # depth for each one; latency and /readyz tell that story without thousands of lines.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.wsgi = wsgi
         self._server: Any = waitress.create_server(
             wsgi, host=host, port=port, threads=threads, ident="dealbot"

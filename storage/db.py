@@ -2,11 +2,12 @@
 
 SQLite gets WAL, a busy timeout and foreign keys, and write transactions start with
 `BEGIN IMMEDIATE`, so two writers queue instead of one failing mid-transaction.
-PostgreSQL (`postgresql+psycopg://…`) needs nothing special.
+PostgreSQL (`postgresql+psycopg://…`): processes started together migrate one at a time.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,5 +103,23 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (the program does this on start)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations up to `revision` (the program does this on start).
+
+    On PostgreSQL, processes started together (replicas, workers) take turns through an advisory
+    lock per schema: the first migrates, the others then find the schema up to date. Without it
+    they race to create the same tables, and those that lose crash on a fresh database.
+    """
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as connection:
+        schema = connection.execute(text("SELECT current_schema()")).scalar() or "public"
+        digest = hashlib.sha256(f"dealbot.migrations:{schema}".encode()).digest()
+        key = {"key": int.from_bytes(digest[:8], "big", signed=True)}
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+        connection.commit()  # the lock belongs to the session: held until unlocked below
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+            connection.commit()

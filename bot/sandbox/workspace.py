@@ -23,6 +23,7 @@ from bot.sandbox import people
 from bot.sandbox.block_kit import blocks_errors
 from bot.sandbox.slack_api import HookContext, Payload, SlackStandIn
 from bot.sandbox.slack_client import Response, SlackClient
+from bot.views.format import escape
 
 SLASH_COMMAND = "/deal"
 # What Slack's client says about a form before sending it, in the person's language.
@@ -79,7 +80,7 @@ class Workspace:
         if text.lstrip().startswith("/"):
             self._command(person, channel, text.strip())
             return
-        message = self.slack.post_user_message(person.id, channel, text)
+        message = self.slack.post_user_message(person.id, channel, escape(text))
         self._event({**message, "channel": channel, "channel_type": _channel_type(channel)})
 
     def _command(self, person: people.Person, channel: str, text: str) -> None:
@@ -90,7 +91,7 @@ class Workspace:
                 '"/" character are interpreted as commands.'
             )
         response = self.bot.command(
-            rest.strip(),
+            escape(rest.strip()),  # Slack escapes &, <, > in what people type
             person.id,
             channel,
             name,
@@ -123,7 +124,7 @@ class Workspace:
         filetype = name.rpartition(".")[2].lower() if "." in name else "binary"
         file_id = f"F{secrets.token_hex(5).upper()}"
         self.slack.add_file(file_id, content, name, kind, filetype, user=person.id)
-        message = self.slack.post_user_message(person.id, channel, text, file_ids=[file_id])
+        message = self.slack.post_user_message(person.id, channel, escape(text), file_ids=[file_id])
         self._event(
             {
                 **message,

@@ -160,10 +160,11 @@ def test_deal_new_shows_the_bots_card_to_whoever_typed_it_and_nobody_else(box: S
     assert deal_service(box.db, box.settings).get(TEAM_ID, 1).name == "Globex renewal"
 
 
-def test_a_plain_message_is_posted_in_the_channel_for_everyone(page: Page) -> None:
-    page.ok("command", {"user": ALEX, "channel": SALES, "text": "Morning all <b>"})
+def test_a_plain_message_is_posted_in_the_channel_for_everyone_escaped_as_slack_does(page: Page) -> None:
+    page.ok("command", {"user": ALEX, "channel": SALES, "text": "Morning all <b> & <!channel>"})
     [message] = messages(page.snapshot(HANA), SALES)
-    assert (message["user"], message["bot"], message["text"]) == (ALEX, False, "Morning all <b>")
+    expected = "Morning all &lt;b&gt; &amp; &lt;!channel&gt;"
+    assert (message["user"], message["bot"], message["text"]) == (ALEX, False, expected)
 
 
 def test_an_unknown_slash_command_is_refused_as_slack_does(page: Page) -> None:

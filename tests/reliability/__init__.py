@@ -1,0 +1,1 @@
+"""Reliability: several real processes, crashes, duplicates, hostile input, tenancy, migrations."""
