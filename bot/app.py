@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import handlers
 from bot.clock import now
+from bot.handlers import replay, tenancy
 from bot.handlers.deps import Deps
 from bot.logs import log_context, new_request_id
 from bot.services.deals import DealService
@@ -70,6 +71,8 @@ def create_app(
         process_before_response=True,
         logger=logging.getLogger("bot.app"),
     )
+    replay.register(app, db)  # first: an exact replay of a signed request does nothing
+    tenancy.register(app, settings)  # before adoption: outsiders never write
     adoption = TeamAdoption(db)
 
     @app.middleware

@@ -82,6 +82,7 @@ def run() -> None:
     log.info("%s: stopping", reason)
     handler.close()
     process.stop(settings.shutdown_grace_seconds)
+    process.exit()
 
 
 @cli.command()
@@ -108,6 +109,7 @@ def serve(
     started = time.monotonic()
     server.shutdown(grace)
     process.stop(max(0.0, grace - (time.monotonic() - started)))
+    process.exit()
 
 
 @cli.command()
@@ -127,6 +129,7 @@ def worker() -> None:
     reason = stop.wait()
     log.info("%s: stopping (jobs in progress get up to %.0f s)", reason, settings.shutdown_grace_seconds)
     process.stop(settings.shutdown_grace_seconds)
+    process.exit()
 
 
 class SandboxLocale(StrEnum):
@@ -149,6 +152,7 @@ def sandbox(
     from bot.sandbox.runner import Sandbox
 
     _settings()  # the environment is valid, and logging is set up as for the bot
+    stop = StopSignal()  # Ctrl-C while it is still starting stops it once it has started
     box = Sandbox(host=host, port=port, locale=locale.value, database_url=database_url, demo=demo)
     try:
         box.start()
@@ -158,15 +162,12 @@ def sandbox(
     except OSError as exc:
         box.stop()
         _fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --port")
-    except KeyboardInterrupt:  # Ctrl-C while it was still starting (seeding the demo, say)
-        box.stop()
-        raise typer.Exit(code=130) from None
     if demo:
         seeded = f"seeded {box.seeded} demo deals" if box.seeded else "the database already has deals"
         typer.echo(f"dealbot sandbox: {seeded} ({box.database_url})", err=True)
     typer.echo(f"Open {box.url}")
     typer.echo("Ctrl-C stops the sandbox.", err=True)
-    log.info("%s: stopping the sandbox", StopSignal().wait())
+    log.info("%s: stopping the sandbox", stop.wait())
     box.stop()
 
 

@@ -10,6 +10,7 @@ transaction, and a released job is redone from the start by the next worker.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -114,6 +115,14 @@ class BotProcess:
             time.monotonic() - started,
             f"; memo job(s) {released} went back to the queue" if released else "",
         )
+
+    def exit(self) -> None:
+        """End the command. A transcription given back to the queue may still run in a worker
+        thread, inside native code that aborts (SIGABRT) when the interpreter finalizes under
+        it: then leave at once; everything it could write is already committed or released."""
+        if self.workers.busy():
+            logging.shutdown()
+            os._exit(0)
 
 
 class StopSignal:

@@ -96,7 +96,7 @@ class HTTPServer:
         self._server: Any = waitress.create_server(
             wsgi, host=host, port=port, threads=threads, ident="dealbot"
         )
-        self._thread = threading.Thread(target=self._server.run, name="http-server", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="http-server", daemon=True)
 
     @property
     def port(self) -> int:
@@ -104,6 +104,14 @@ class HTTPServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError as exc:  # a socket closed under the loop during shutdown: nothing left to serve
+            if not self.wsgi.draining:
+                raise
+            log.debug("HTTP loop ended at shutdown: %s", exc)
 
     def is_running(self) -> bool:
         return self._thread.is_alive()

@@ -187,3 +187,18 @@ class Delivery(Base):
         UniqueConstraint("team_id", "kind", "recipient", "period", name="uq_deliveries_key"),
         Index("ix_deliveries_team_kind_status", "team_id", "kind", "status", "as_of"),
     )
+
+
+class SeenRequest(Base):
+    """A signed Slack request already handled: its signature's hash, so an exact replay is refused.
+
+    Slack signs `v0:{timestamp}:{body}` and accepts a timestamp for five minutes, so a row is
+    only needed for that window; older rows are pruned (bot/services/replays.py).
+    """
+
+    __tablename__ = "seen_requests"
+
+    signature_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_seen_requests_seen_at", "seen_at"),)

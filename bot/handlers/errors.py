@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.handlers.deps import Deps
 from bot.services.errors import DealbotError
@@ -33,12 +34,25 @@ def register(app: App, deps: Deps) -> None:
             log.exception("unexpected error (ref %s)", reference, exc_info=error)
             message = f":boom: {d.t('error.unexpected', ref=reference)}"
         response.status = 200
-        if "command" in body:  # a slash command: the answer itself carries the message
+        if isinstance(body, dict) and "command" in body:  # a slash command: the answer carries it
             response.body = json.dumps({"response_type": "ephemeral", "text": message})
             response.headers["content-type"] = ["application/json;charset=utf-8"]
             return
         response.body = ""
-        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        # The body may be anything a client sent (this handler also sees malformed requests):
+        # tell the person only when it names them, and never fail here.
+        user = _id(body, "user")
         if user:
-            channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
-            Notifier(client).tell(user, channel, message)
+            try:
+                Notifier(client).tell(user, _id(body, "channel"), message)
+            except SlackApiError as exc:
+                log.warning("could not tell %s about an error: %s", user, exc.response.get("error"))
+
+
+def _id(body: Any, key: str) -> str | None:
+    """`body[key]["id"]` or `body[key + "_id"]`, when it is a string."""
+    if not isinstance(body, dict):
+        return None
+    nested = body.get(key)
+    found = nested.get("id") if isinstance(nested, dict) else body.get(f"{key}_id")
+    return found if isinstance(found, str) and found else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -36,12 +36,14 @@ def register(app: App, deps: Deps) -> None:
         deps.wake_workers()
 
     @app.event({"type": "message", "subtype": "file_share"})
-    def file_share(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def file_share(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        # context.team_id: in a channel shared with another organization the envelope's team_id
+        # is the channel's originating workspace; bolt takes ours from `authorizations`.
         for file in event.get("files") or []:
             if not isinstance(file, dict) or not file.get("id") or is_audio(file) is False:
                 continue
             source = MemoSource(
-                team_id=str(body.get("team_id") or event.get("team") or ""),
+                team_id=str(context.team_id or event.get("team") or ""),
                 file_id=str(file["id"]),
                 user_id=str(event.get("user") or file.get("user") or ""),
                 channel_id=event.get("channel"),
@@ -54,13 +56,13 @@ def register(app: App, deps: Deps) -> None:
             accept(source, client)
 
     @app.event("file_shared")
-    def file_shared(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def file_shared(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         file_id = event.get("file_id") or (event.get("file") or {}).get("id")
         if not file_id:
             return
         # Only the id: the worker asks files.info whether it is audio and where it was shared.
         source = MemoSource(
-            team_id=str(body.get("team_id") or ""),
+            team_id=str(context.team_id or ""),
             file_id=str(file_id),
             user_id=str(event.get("user_id") or ""),
             channel_id=event.get("channel_id"),

@@ -24,7 +24,7 @@ from bot.slack.notifier import Notifier
 from bot.views.blocks import section
 from bot.views.deals import deal_card
 from bot.views.format import safe
-from bot.views.messages import error_text
+from bot.views.messages import error_text, modal_errors
 from bot.views.modals import ModalMetadata, edit_deal_modal
 
 SOURCE = "modal"
@@ -131,10 +131,10 @@ def register(app: App, deps: Deps) -> None:
         try:
             deal_id, headline_key = action(team, user, meta)
         except FormErrors as exc:
-            ack(response_action="errors", errors=exc.errors)
+            ack(response_action="errors", errors=modal_errors(exc.errors))
             return None
         except (InvalidChange, NotAllowed) as exc:
-            ack(response_action="errors", errors=_field_errors(exc, error_text(exc, d)))
+            ack(response_action="errors", errors=modal_errors(_field_errors(exc, error_text(exc, d))))
             return None
         except DealChanged as exc:
             # Someone saved first: show their values; nothing of ours was written.

@@ -14,7 +14,7 @@ from bot.services.errors import InvalidChange, NotAllowed
 from bot.services.snoozes import SnoozeFor, SnoozeService
 from bot.slack.notifier import Notifier
 from bot.views.format import safe
-from bot.views.messages import error_text
+from bot.views.messages import error_text, modal_errors
 from bot.views.modals import ModalMetadata
 from bot.views.reminders import snooze_modal
 
@@ -65,7 +65,7 @@ def register(app: App, deps: Deps) -> None:
         except (InvalidChange, NotAllowed) as exc:
             field = exc.field if isinstance(exc, InvalidChange) else None
             block = _BLOCK_OF_FIELD.get(field or "", Block.SNOOZE_FOR)
-            ack(response_action="errors", errors={str(block): error_text(exc, d)})
+            ack(response_action="errors", errors=modal_errors({str(block): error_text(exc, d)}))
             return
         ack()
         text = d.t(

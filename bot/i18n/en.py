@@ -147,10 +147,15 @@ MESSAGES: dict[str, str] = {
     # --- errors --------------------------------------------------------------------------
     "error.not_found": "No deal matches `{ref}`. Try `/deal find <text>` or `/deal list all`.",
     "error.ambiguous": "Several deals match `{ref}`. Which one?",
+    "error.ambiguous_too_long": "Your text is too long to finish from a button: send the command again with the deal's number (`#12`).",
     "error.not_allowed": "Only the owner ({owner}) or a manager ({managers}) can change this deal.",
     "error.no_managers": "none set: see DEALBOT_MANAGERS",
     "error.changed": "Deal #{id} changed while you were editing; nothing of yours was saved. These are its current values.",
     "error.unexpected": "Something went wrong on our side (reference {ref}). Please try again.",
+    "error.outsider": (
+        "Sorry, dealbot only works for members of the workspace it is installed in. People from other "
+        "organizations in a shared channel cannot see or change its deals."
+    ),
     "invalid.missing_name": "A deal needs a name.",
     "invalid.too_long": "Too long: at most {limit} characters.",
     "invalid.bad_probability": "`{value}` is not a probability from 0 to 100.",

@@ -147,10 +147,15 @@ MESSAGES: dict[str, str] = {
     # --- エラー -----------------------------------------------------------------------------
     "error.not_found": "`{ref}` に一致する案件がありません。`/deal find <キーワード>` や `/deal list all` をお試しください。",
     "error.ambiguous": "`{ref}` に一致する案件が複数あります。どれですか?",
+    "error.ambiguous_too_long": "テキストが長すぎてボタンから続けられません。案件番号（`#12`）を付けてもう一度コマンドを送ってください。",
     "error.not_allowed": "この案件を変更できるのは担当者({owner})かマネージャー({managers})だけです。",
     "error.no_managers": "未設定: DEALBOT_MANAGERS を参照",
     "error.changed": "編集中に #{id} が他の人によって更新されたため、保存していません。現在の値を表示しています。",
     "error.unexpected": "システム側でエラーが発生しました(参照番号 {ref})。もう一度お試しください。",
+    "error.outsider": (
+        "申し訳ありません。dealbot はインストールされたワークスペースのメンバー専用です。"
+        "共有チャンネルにいる他の組織の方は案件を閲覧・変更できません。"
+    ),
     "invalid.missing_name": "案件名が必要です。",
     "invalid.too_long": "長すぎます(最大 {limit} 文字)。",
     "invalid.bad_probability": "`{value}` は0〜100の確度ではありません。",

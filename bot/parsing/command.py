@@ -27,7 +27,7 @@ from bot.parsing.commands import (
 )
 from bot.parsing.dates import parse_date
 from bot.parsing.errors import ParseError
-from bot.parsing.tokens import Token, iter_tokens, normalize
+from bot.parsing.tokens import Token, iter_tokens, normalize, without_nul
 from bot.pipeline import Pipeline
 
 FIELD_NAMES = "amount, currency, stage, prob, close, next, due, company, owner, name"
@@ -50,8 +50,9 @@ FIELD_ALIASES: dict[str, str] = {
 }
 Scope = Literal["mine", "all", "stale"]
 _SCOPES: dict[str, Scope] = {"mine": "mine", "all": "all", "stale": "stale"}
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_USER_ID = re.compile(r"[UW][A-Z0-9]{6,}")
+# A Slack user id fits the owner column (32): a longer "id" is not one, and says so.
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{6,31}")
 _NUMBER_REF = re.compile(r"#?([0-9]+)")
 _MAX_DEAL_NUMBER = 10**9
 
@@ -89,6 +90,7 @@ def parse_command(text: str, today: date, pipeline: Pipeline) -> Command:
     Every error raised after the subcommand word carries `subcommand`, so the caller can show
     that subcommand's usage line and example.
     """
+    text = without_nul(text)
     tokens = iter_tokens(text)
     first = next(tokens, None)
     if first is None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.clock import now as clock_now
 from bot.money import Money, exponent, is_known_currency
 from bot.parsing.commands import Amount, DealFields, ListDeals, Ref
+from bot.parsing.tokens import without_nul
 from bot.pipeline import LOST, WON, Pipeline, Stage
 from bot.services.errors import (
     AmbiguousDeal,
@@ -36,7 +37,7 @@ MAX_NAME = 200
 MAX_COMPANY = 200
 MAX_NEXT_STEP = 500
 MAX_REASON = 500
-MAX_NOTE = 20_000
+MAX_NOTE = 40_000  # Slack's own limit on a message: whatever a rep can paste fits
 
 # Sources that act for the whole team (no owner/manager check): the CLI and CSV import.
 TRUSTED_SOURCES = frozenset({"cli", "import", "scheduler"})
@@ -158,7 +159,9 @@ class DealService:
                 .order_by(Note.id.desc())
                 .limit(notes)
             ).all()
-            count = session.scalar(select(func.count()).select_from(Note).where(Note.deal_id == deal.id))
+            count = session.scalar(
+                select(func.count()).select_from(Note).where(Note.deal_id == deal.id, Note.team_id == team_id)
+            )
             return DealDetails(deal, list(history), list(recent_notes), int(count or 0))
 
     def list_deals(self, team_id: str, user_id: str, query: ListDeals, *, limit: int = PAGE_SIZE) -> DealPage:
@@ -298,7 +301,7 @@ class DealService:
     def mark_lost(
         self, team_id: str, actor: str, deal_id: int, reason: str | None, *, source: str
     ) -> DealUpdate:
-        reason = (reason or "").strip() or None
+        reason = without_nul(reason or "").strip() or None
         if reason is not None and len(reason) > MAX_REASON:
             raise InvalidChange("too_long", field="lost_reason", limit=MAX_REASON)
         return self.update(team_id, actor, deal_id, DealFields(stage=LOST), source=source, lost_reason=reason)
@@ -317,10 +320,12 @@ class DealService:
         engine: str | None = None,
         model: str | None = None,
     ) -> Note:
-        text = text.strip()
+        text = without_nul(text).strip()
         if not text:
             raise InvalidChange("missing_text", field="text")
-        if len(text) > MAX_NOTE:
+        # A voice note is bounded by the duration cap, not by a character count: refusing a long
+        # transcript would lose the memo.
+        if kind == "text" and len(text) > MAX_NOTE:
             raise InvalidChange("too_long", field="text", limit=MAX_NOTE)
         with self.db.write() as session:
             deal = self._get(session, team_id, deal_id)
@@ -524,6 +529,7 @@ def status_of(stage_key: str) -> str:
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = False) -> str | None:
+    value = without_nul(value)
     value = " ".join(value.split()) if field == "name" else value.strip()
     if not value:
         if required:

@@ -7,6 +7,7 @@ from typing import Any
 from bot.views.format import BUTTON_TEXT, CONTEXT_TEXT, HEADER_TEXT, SECTION_TEXT, clip
 
 Block = dict[str, Any]
+BUTTON_VALUE = 2000  # Slack's limit on a button's value
 
 
 def plain(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
         "type": "button",
         "text": plain(text, BUTTON_TEXT),
         "action_id": action_id,
-        "value": value[:2000],
+        "value": value[:BUTTON_VALUE],
     }
     if style is not None:
         element["style"] = style

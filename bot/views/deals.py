@@ -7,7 +7,7 @@ from datetime import date
 from bot.ids import Action
 from bot.services.deals import DealDetails, DealPage, parse_stored_amount
 from bot.services.errors import AmbiguousDeal
-from bot.views.blocks import Block, actions, button, context, divider, fields, header, section
+from bot.views.blocks import BUTTON_VALUE, Block, actions, button, context, divider, fields, header, section
 from bot.views.format import Display, mention, safe
 from storage.models import Deal, DealEvent
 
@@ -123,12 +123,13 @@ def candidates(error: AmbiguousDeal, command_text: str, display: Display) -> lis
     """Several deals match: one button each; choosing one completes the original command."""
     d = display
     blocks: list[Block] = [section(d.t("error.ambiguous", ref=safe(error.reference, 100)))]
+    # A button carries the whole command; one that would not fit (a long note) would finish a
+    # truncated command, so the deals are listed with their numbers instead.
+    carried = all(len(f"{deal.id}:{command_text}") <= BUTTON_VALUE for deal in error.candidates)
+    if not carried:
+        blocks.append(section(d.t("error.ambiguous_too_long")))
     for deal in error.candidates:
-        blocks.append(
-            section(
-                d.deal_line(deal),
-                accessory=button(d.t("button.choose"), Action.PICK, f"{deal.id}:{command_text}"),
-            )
-        )
+        choose = button(d.t("button.choose"), Action.PICK, f"{deal.id}:{command_text}")
+        blocks.append(section(d.deal_line(deal), accessory=choose if carried else None))
     blocks.append(divider())
     return blocks

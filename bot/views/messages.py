@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.parsing.errors import ParseError
@@ -11,6 +12,9 @@ from bot.views.blocks import Block, context, section
 from bot.views.format import Display, mention, safe
 
 SUBCOMMANDS = ("new", "update", "note", "won", "lost", "show", "list", "find", "help")
+
+
+CODE_SPAN = re.compile(r"`([^`]*)`")
 
 
 def usage(display: Display, subcommand: str) -> str:
@@ -61,6 +65,12 @@ def error_text(error: Exception, display: Display) -> str:
         params = {key: safe(str(value), 300) for key, value in error.params.items()}
         return d.t(f"invalid.{error.code}", **params)
     return d.t("error.unexpected")
+
+
+def modal_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Errors shown under a modal's fields are plain text in Slack: our messages' `code` marks
+    would show as literal backticks there, so the quoted parts get quotation marks instead."""
+    return {block: CODE_SPAN.sub(r"“\1”", message) for block, message in errors.items()}
 
 
 def text_reply(text: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from bot.ids import INPUT_ACTION, Block, Callback
 from bot.money import Money
@@ -23,6 +23,14 @@ class ModalMetadata(BaseModel):
     version: int | None = None
     channel_id: str | None = None
     memo_job_id: int | None = None  # a new deal made from a voice memo gets the memo as its note
+
+    @field_validator("channel_id")
+    @classmethod
+    def _slack_channel_only(cls, value: str | None) -> str | None:
+        # Taken from the request that opened the modal: anything but a Slack id (a forged or
+        # garbled payload) is dropped, so the metadata stays within Slack's 3,000 characters
+        # and the confirmation goes by DM instead.
+        return value if value and value.isalnum() and len(value) <= 32 else None
 
     def dump(self) -> str:
         return self.model_dump_json(exclude_none=True)

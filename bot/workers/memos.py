@@ -272,6 +272,10 @@ class MemoWorkers:
                     log.warning("shutting down mid-job: memo job %s goes back to the queue", job.id)
         return released
 
+    def busy(self) -> bool:
+        """Whether a worker thread is still at work (after `stop`: one that outlived the grace)."""
+        return any(thread.is_alive() for thread in self._running)
+
     def run_once(self) -> MemoOutcome | None:
         name = threading.current_thread().name
         job = self.queue.claim(f"{self.name}/{name}")

@@ -193,13 +193,13 @@ def form(name: str, amount: str | None = None, stage: str = "lead", owner: str =
     }
 
 
-def test_new_deal_modal_shows_field_errors_and_writes_nothing(bot: Bot) -> None:
+def test_new_deal_modal_shows_field_errors_in_plain_text_and_writes_nothing(bot: Bot) -> None:
     response = bot.slack.view_submission(Callback.NEW_DEAL, form("Wayne", amount="a lot"))
     assert response.json == {
         "response_action": "errors",
         "errors": {
-            Block.AMOUNT: "`a lot` is not an amount. "
-            "Write e.g. `50k`, `1.2M`, `$50,000`, `500万円` or `1.2億`."
+            Block.AMOUNT: "“a lot” is not an amount. "
+            "Write e.g. “50k”, “1.2M”, “$50,000”, “500万円” or “1.2億”."
         },
     }
     assert deal_count(bot) == 0
