@@ -44,7 +44,9 @@ def _settings() -> Settings:
         settings = load_settings()
     except SettingsError as exc:
         _fail(str(exc))
-    configure_logging(settings.log_level, settings.log_format)
+    names = ("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    secrets = tuple(settings.secret(name) for name in names)
+    configure_logging(settings.log_level, settings.log_format, secrets)
     return settings
 
 

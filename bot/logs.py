@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Literal
 
+from bot.log_redaction import RedactSecrets
+
 LogFormat = Literal["text", "json"]
 CONTEXT_FIELDS = ("request_id", "job_id", "team_id")
 
@@ -91,11 +93,13 @@ def _timestamp(record: logging.LogRecord) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def configure_logging(level: str, fmt: LogFormat = "text") -> None:
-    """Root logging to stderr: the format, the level and the context tags, set once per process."""
+def configure_logging(level: str, fmt: LogFormat = "text", secrets: tuple[str | None, ...] = ()) -> None:
+    """Root logging to stderr: the format, the level and the context tags, set once per process.
+    Slack tokens, and the given `secrets`, are masked in every line."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(ContextFilter())
+    handler.addFilter(RedactSecrets(*secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

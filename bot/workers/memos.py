@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import today
 from bot.logs import log_context
 from bot.services.deals import DealService
+from bot.services.errors import DealNotFound, NotAllowed
 from bot.services.memo_deals import deal_named_in, likely_deals, vocabulary
 from bot.services.memos import MemoQueue, is_audio
 from bot.services.suggestions import suggest
@@ -31,6 +32,7 @@ from bot.slack.files import DownloadError, FileHosts, download
 from bot.transcription.audio import AudioError, AudioTooLong, decode_audio
 from bot.views.format import Display
 from bot.views.memos import choose_deal_blocks, saved_blocks
+from bot.views.messages import error_text
 from storage.memos import FAILED, RUNNING, MemoJob
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ class MemoProcessor:
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             return self._retry_or_fail(job, self.display.t("memo.error.slack", error=error), retryable=True)
+        except (NotAllowed, DealNotFound) as exc:  # the message named someone else's deal, or none
+            return self._retry_or_fail(job, error_text(exc, self.display), retryable=False)
 
     def _process(self, job: MemoJob) -> MemoOutcome:
         file = self._file_details(job)

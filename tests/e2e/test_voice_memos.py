@@ -188,6 +188,21 @@ def test_bad_files_fail_the_job_with_a_message_and_the_worker_goes_on(
     assert "warning" in [c.args["name"] for c in bot.api.calls("reactions.add")]
 
 
+def test_a_memo_naming_another_reps_deal_fails_at_once_saying_who_can_file_it(
+    bot: Bot, workers: MemoWorkers, memo_m4a: bytes
+) -> None:
+    command(bot, "new Globex renewal company:Globex", user=OTHER_REP)
+    share(bot, "F0NOTMINE", memo_m4a, text="#1")
+    outcome = workers.run_once()
+    assert outcome is not None and outcome.status == "failed"
+    [job] = jobs(bot)
+    assert (job.status, job.attempts, job.note_id) == ("failed", 1, None)
+    [reply] = thread_replies(bot)
+    assert f"Only the owner (<@{OTHER_REP}>) or a manager" in reply["text"]
+    with bot.db.read() as session:
+        assert session.scalars(select(Note)).all() == []
+
+
 def test_a_worker_killed_mid_job_leaves_the_memo_for_the_next_one(
     bot: Bot, memo_m4a: bytes, tmp_path: Path
 ) -> None:

@@ -11,17 +11,21 @@ bot token in the `Authorization` header, where Slack expects it.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.ids import Action, Block, Callback
+from bot.log_redaction import RedactSecrets
 from tests.conftest import OTHER_REP, REP
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SlackClient, plain_text_input
@@ -44,7 +48,7 @@ class Served:
     api: FakeSlackAPI
     secrets: Secrets
     process: subprocess.Popen[str]
-    log: Path
+    log: Path  # stdout and stderr: a file, since DEBUG output would fill a pipe and block the bot
 
     def output(self) -> str:
         """Stop the process and return everything it wrote."""
@@ -107,13 +111,13 @@ def drive(bot: Served) -> None:
         assert slack.command(text).status == 200
     slack.block_action(Action.EDIT, "1", user_id=REP)  # opens the edit modal
     api.wait_for("views.open")
-    values = {Block.NOTE: {"value": plain_text_input("called back")}}
+    values: dict[str, Any] = {Block.NOTE: {"value": plain_text_input("called back")}}
     assert slack.view_submission(Callback.NOTE, values, private_metadata='{"deal_id": 1}').status == 200
     slack.block_action(Action.WON, "1", user_id=OTHER_REP)  # refused: not theirs
     api.fail_next("views.open", error="internal_error", status=200)  # an unexpected error
     slack.block_action(Action.NOTE, "1", user_id=REP)
     api.fail_next("chat.postEphemeral", error="ratelimited", status=429, retry_after=1)  # retried
-    values = {Block.NAME: {"value": plain_text_input("Globex")}}
+    values = {str(Block.NAME): {"value": plain_text_input("Globex")}}
     slack.view_submission(Callback.NEW_DEAL, values, private_metadata='{"channel_id": "C0SALES"}')
     # A voice memo: the worker asks files.info, downloads with the token, finds it is no audio.
     api.add_file("F0MEMO", b"this is not audio at all" * 50, "memo.m4a", "audio/mp4", "m4a", user=REP)
@@ -163,3 +167,44 @@ def test_debug_logs_and_slack_traffic_hold_no_token_or_signing_secret(served: Se
         for call in calls
         if call.headers.get("Authorization") == f"Bearer {served.secrets.bot_token}"
     } >= {"file_download", "files.info", "chat.postMessage", "views.open"}
+
+
+# --- the safety net: bot/log_redaction.py ------------------------------------------------------
+
+
+def logged_through_redaction(*secrets_: str, emit: Callable[[logging.Logger], None]) -> str:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecrets(*secrets_))
+    logger = logging.getLogger(f"test.redaction.{secrets.token_hex(4)}")
+    logger.addHandler(handler)
+    logger.propagate = False
+    emit(logger)
+    return stream.getvalue()
+
+
+def test_the_redaction_filter_masks_slack_tokens_and_given_secrets_in_messages_and_tracebacks() -> None:
+    bot_token = f"xoxb-{secrets.randbelow(10**12)}-{secrets.token_hex(12)}"
+    app_token = f"xapp-1-A0APP-{secrets.randbelow(10**12)}-{secrets.token_hex(16)}"
+    user_token = f"xoxp-{secrets.randbelow(10**12)}-{secrets.token_hex(12)}"
+    signing = secrets.token_hex(16)
+
+    def emit(logger: logging.Logger) -> None:
+        logger.warning("token %s and app %s", bot_token, app_token)
+        logger.warning(f"url https://x/?token={user_token}&signing={signing}")
+        try:
+            raise ValueError(f"bad auth {bot_token}")
+        except ValueError:
+            logger.exception("failed")
+
+    written = logged_through_redaction(signing, emit=emit)
+    assert [s for s in (bot_token, app_token, user_token, signing) if s in written] == []
+    assert written.count("xoxb-[redacted]") == 2 and "xapp-[redacted]" in written
+    assert "xoxp-[redacted]" in written and "signing=[redacted]" in written
+    assert "Traceback" in written and "ValueError: bad auth xoxb-[redacted]" in written
+
+
+def test_the_redaction_filter_leaves_ordinary_lines_alone() -> None:
+    line = "deal #12 xoxo hugs, 50k USD, team T0TEAM, short secret ok"
+    written = logged_through_redaction("ok", emit=lambda logger: logger.warning(line))
+    assert written == line + "\n"

@@ -406,10 +406,10 @@ def test_the_documented_backup_one_liner_is_the_one_in_the_docs() -> None:
 
 
 @pytest.mark.parametrize("tool", ["python", "sqlite3"])
-def test_an_online_sqlite_backup_taken_while_the_bot_writes_is_consistent(
-    tmp_path: Path, settings: Settings, tool: str
-) -> None:
-    db = Database.from_url(f"sqlite:///{tmp_path / 'dealbot.db'}")
+def test_an_online_sqlite_backup_taken_while_the_bot_writes_is_consistent(tmp_path: Path, tool: str) -> None:
+    url = f"sqlite:///{tmp_path / 'dealbot.db'}"
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    db = Database.from_url(url)
     db.upgrade()
     deals = deal_service(db, settings)
     for number in range(200):
@@ -428,11 +428,15 @@ def test_an_online_sqlite_backup_taken_while_the_bot_writes_is_consistent(
     try:
         while len(written) < 20:  # the writer is in full swing
             stop.wait(0.01)
-        command = [sys.executable, "-c", BACKUP_ONE_LINER] if tool == "python" else [
-            "sqlite3",
-            "dealbot.db",
-            ".backup 'backup.db'",
-        ]
+        command = (
+            [sys.executable, "-c", BACKUP_ONE_LINER]
+            if tool == "python"
+            else [
+                "sqlite3",
+                "dealbot.db",
+                ".backup 'backup.db'",
+            ]
+        )
         subprocess.run(command, cwd=tmp_path, check=True, timeout=60)
         at_backup = len(written)
         while len(written) < at_backup + 20:  # and it keeps writing after the backup
