@@ -172,20 +172,11 @@ class Workspace:
         if not action_id:
             raise SandboxError("action.action_id is missing.")
         trigger_id = self.slack.issue_trigger(person.id)
+        where: dict[str, Any]
         if view_id:
             view = self._view_of(person, view_id)
             block, element = _find_element(view.get("blocks") or [], action)
-            response = self.bot.block_action(
-                action_id,
-                user_id=person.id,
-                user_name=person.name,
-                block_id=_block_id(block, action),
-                action_type=str(element.get("type")),
-                action=_action_fields(element, action),
-                view=view,
-                state_values=form_state(view, values or {}, person.language)[0],
-                trigger_id=trigger_id,
-            )
+            where = {"view": view, "state_values": form_state(view, values or {}, person.language)[0]}
         else:
             if not channel or not message_ts:
                 raise SandboxError("Say where the click was: view_id, or channel and message_ts.")
@@ -193,19 +184,22 @@ class Workspace:
             message, ephemeral = self._message_of(person, channel, message_ts)
             block, element = _find_element(message.get("blocks") or [], action)
             context = HookContext(person.id, channel, message_ts, ephemeral)
-            response = self.bot.block_action(
-                action_id,
-                user_id=person.id,
-                user_name=person.name,
-                block_id=_block_id(block, action),
-                action_type=str(element.get("type")),
-                action=_action_fields(element, action),
-                channel_id=channel,
-                message={k: v for k, v in message.items() if k != "channel"},
-                trigger_id=trigger_id,
-                response_url=self.slack.response_url("actions", context),
-                is_ephemeral=ephemeral,
-            )
+            where = {
+                "channel_id": channel,
+                "message": {k: v for k, v in message.items() if k != "channel"},
+                "response_url": self.slack.response_url("actions", context),
+                "is_ephemeral": ephemeral,
+            }
+        response = self.bot.block_action(
+            action_id,
+            user_id=person.id,
+            user_name=person.name,
+            block_id=_block_id(block, action),
+            action_type=str(element.get("type")),
+            action=_action_fields(element, action),
+            trigger_id=trigger_id,
+            **where,
+        )
         _answer(response, "The app did not answer the click")
 
     def submit(self, user_id: str, view_id: str, values: Mapping[str, Any]) -> Submission:
