@@ -44,9 +44,14 @@ def actor_team(body: dict[str, Any], context: BoltContext) -> str | None:
     if isinstance(user, dict):  # interactivity: the person's own workspace
         team = user.get("team_id")
         return None if team is None else str(team)
-    if body.get("type") == "event_callback" and body.get("is_ext_shared_channel") is True:
+    if _in_shared_channel(body):
         return context.actor_team_id
     return context.team_id
+
+
+def _in_shared_channel(body: dict[str, Any]) -> bool:
+    """An event from a channel shared with another organization (Slack Connect)."""
+    return body.get("type") == "event_callback" and body.get("is_ext_shared_channel") is True
 
 
 def is_outsider(body: dict[str, Any], context: BoltContext) -> bool:
@@ -57,7 +62,7 @@ def is_outsider(body: dict[str, Any], context: BoltContext) -> bool:
         return True  # a workspace this bot token does not belong to
     actor = actor_team(body, context)
     if actor is None:
-        return body.get("type") == "event_callback" and body.get("is_ext_shared_channel") is True
+        return _in_shared_channel(body)
     return actor != home
 
 

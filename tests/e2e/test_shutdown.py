@@ -8,7 +8,6 @@ or job id.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from tests.e2e.conftest import SIGNING_SECRET, Bot
 from tests.e2e.test_slash_and_modals import command
 from tests.e2e.test_voice_memos import memo_m4a, share, thread_replies
 from tests.fakes.slack_client import Response, SlackClient
-from tests.test_cli import free_port, wait_until_healthy
+from tests.test_cli import env_for, free_port, wait_until_healthy
 from tests.transcription.audiogen import espeak_available
 
 __all__ = ["memo_m4a"]  # a fixture, shared with the voice-memo tests
@@ -49,9 +48,10 @@ def get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def process_env(bot: Bot, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DEALBOT_"))}
-    env.update(
+def process_env(bot: Bot, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A real process's environment, on the test's database and fake Slack."""
+    return env_for(
+        tmp_path,
         DATABASE_URL=bot.settings.database_url,
         SLACK_BOT_TOKEN="xoxb-e2e",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -59,7 +59,6 @@ def process_env(bot: Bot, **extra: str) -> dict[str, str]:
         DEALBOT_TIMEZONE="Asia/Tokyo",
         **extra,
     )
-    return env
 
 
 def memo_jobs(db: Database) -> list[MemoJob]:
@@ -101,7 +100,7 @@ def serve_process(bot: Bot, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[s
     process = subprocess.Popen(
         [DEALBOT, "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=tmp_path,
-        env=process_env(bot, DEALBOT_MEMO_WORKERS="0", DEALBOT_LOG_FORMAT="json"),
+        env=process_env(bot, tmp_path, DEALBOT_MEMO_WORKERS="0", DEALBOT_LOG_FORMAT="json"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -167,7 +166,7 @@ def test_sigterm_gives_an_unfinished_memo_back_and_the_next_worker_saves_it_once
 ) -> None:
     command(bot, "new Globex renewal company:Globex")
     share(bot, "F0TERM", memo_m4a, text="#1")
-    env = process_env(bot, DEALBOT_SHUTDOWN_GRACE_SECONDS="0.2", DEALBOT_LOG_FORMAT="json")
+    env = process_env(bot, tmp_path, DEALBOT_SHUTDOWN_GRACE_SECONDS="0.2", DEALBOT_LOG_FORMAT="json")
     first = subprocess.Popen([DEALBOT, "worker"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     try:
         bot.api.wait_for("files.info", timeout=60)  # claimed, downloading, about to transcribe
@@ -181,7 +180,7 @@ def test_sigterm_gives_an_unfinished_memo_back_and_the_next_worker_saves_it_once
     log = json_lines(first)
     assert any(entry.get("job_id") == f"memo-{job.id}" for entry in log)
 
-    second = subprocess.Popen([DEALBOT, "worker"], cwd=tmp_path, env=process_env(bot))
+    second = subprocess.Popen([DEALBOT, "worker"], cwd=tmp_path, env=process_env(bot, tmp_path))
     try:
         wait_for(lambda: memo_jobs(bot.db)[0].status == "done")
     finally:
