@@ -179,7 +179,8 @@ def transcribe(
     language: Annotated[str | None, typer.Option(help="Force a language (en, ja); default: detect.")] = None,
 ) -> None:
     """Transcribe an audio file with the configured engine and print the text."""
-    from bot.transcription.audio import AudioError, decode_audio
+    from bot.errors import AudioError
+    from bot.transcription.audio import decode_audio
     from bot.workers.memos import engine_loader
 
     settings = _settings()
@@ -269,8 +270,9 @@ def models_convert(
     ] = None,
 ) -> None:
     """Turn the bundled CTranslate2 weights into an openai-whisper checkpoint (offline)."""
+    from bot.errors import ModelError
     from bot.transcription.convert import convert_ct2_to_openai
-    from bot.transcription.models import ModelError, resolve_model
+    from bot.transcription.models import resolve_model
 
     settings = _settings()
     cache = Path(settings.model_cache) if settings.model_cache else None
@@ -319,8 +321,9 @@ def import_(
     owner: Annotated[str | None, typer.Option(help="Owner for rows without one (Slack user id).")] = None,
 ) -> None:
     """Import deals from CSV, all or nothing: a bad row aborts with its row number."""
-    from bot.services.csvio import ImportRejected, import_deals
-    from bot.services.teams import UNASSIGNED, AmbiguousTeam, resolve_team
+    from bot.errors import AmbiguousTeam, ImportRejected
+    from bot.services.csvio import import_deals
+    from bot.services.teams import UNASSIGNED, resolve_team
 
     settings = _settings()
     db = _database(settings)

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.errors import NotAllowed
 from bot.handlers.commands import CommandRunner, Invocation, with_ref
 from bot.handlers.deps import Deps
 from bot.ids import Action
-from bot.services.errors import NotAllowed
 from bot.slack.notifier import Notifier
 from bot.views.blocks import section
 from bot.views.deals import deal_card

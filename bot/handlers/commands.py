@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.errors import AmbiguousDeal, DealbotError, ParseError
 from bot.handlers.deps import Deps
 from bot.parsing.command import parse_command
 from bot.parsing.commands import (
@@ -25,9 +26,7 @@ from bot.parsing.commands import (
     ShowDeal,
     UpdateDeal,
 )
-from bot.parsing.errors import ParseError
 from bot.services.deals import DealUpdate, FieldChange
-from bot.services.errors import AmbiguousDeal, DealbotError
 from bot.views.blocks import Block, section
 from bot.views.deals import candidates, change_value, deal_card, deal_list
 from bot.views.format import Display, mention, safe

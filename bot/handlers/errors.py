@@ -15,8 +15,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import DealbotError
 from bot.handlers.deps import Deps
-from bot.services.errors import DealbotError
 from bot.slack.notifier import Notifier
 from bot.views.messages import error_text
 

@@ -13,13 +13,12 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.errors import DealChanged, InvalidChange, NotAllowed, ParseError
 from bot.handlers.deps import Deps
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Block, Callback
 from bot.parsing.amounts import parse_amount, parse_currency
 from bot.parsing.commands import DealFields
-from bot.parsing.errors import ParseError
-from bot.services.errors import DealChanged, InvalidChange, NotAllowed
 from bot.slack.notifier import Notifier
 from bot.views.blocks import section
 from bot.views.deals import deal_card

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.errors import InvalidChange, NotAllowed
 from bot.handlers.deps import Deps
 from bot.ids import INPUT_ACTION, Action, Block, Callback
-from bot.services.errors import InvalidChange, NotAllowed
 from bot.services.snoozes import SnoozeFor, SnoozeService
 from bot.slack.notifier import Notifier
 from bot.views.format import safe

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, localcontext
 
+from bot.errors import ParseError
 from bot.money import is_known_currency
 from bot.parsing.commands import Amount
-from bot.parsing.errors import ParseError
 from bot.parsing.tokens import normalize
 
 MAX_AMOUNT = Decimal(10) ** 15  # major units; anything above is a typo, not a deal

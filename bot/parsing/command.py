@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
+from bot.errors import ParseError
 from bot.i18n import stage_aliases
 from bot.parsing.amounts import parse_amount, parse_currency, parse_probability
 from bot.parsing.commands import (
@@ -26,7 +27,6 @@ from bot.parsing.commands import (
     UpdateDeal,
 )
 from bot.parsing.dates import parse_date
-from bot.parsing.errors import ParseError
 from bot.parsing.tokens import Token, iter_tokens, normalize, without_nul
 from bot.pipeline import Pipeline
 

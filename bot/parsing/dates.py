@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 
 import dateparser
 
+from bot.errors import ParseError
 from bot.parsing.amounts import parse_number
-from bot.parsing.errors import ParseError
 from bot.parsing.tokens import normalize
 
 _MAX_LENGTH = 64

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.parsing.errors import ParseError
+from bot.errors import ParseError
 
 # Opening quote → the characters that close it. Phones autocorrect `"` to “ ” (and sometimes
 # to two right quotes), so typographic quotes close with either of their pair.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import now as clock_now
+from bot.errors import DeliveryFailed
 from bot.services.business_days import BusinessCalendar
 from bot.services.deliveries import DIGEST, REMINDER, Claim, Deliveries, Key
 from bot.services.digest import Digest, build_digest
@@ -26,7 +27,7 @@ from bot.services.reminders import OwnerReminder, ReminderService, reminder_peri
 from bot.services.staleness import StaleRule
 from bot.services.teams import known_teams
 from bot.settings import Settings
-from bot.slack.notifier import DeliveryFailed, Notifier
+from bot.slack.notifier import Notifier
 from bot.views.chart import pipeline_chart_png
 from bot.views.digest import digest_blocks, digest_text, message
 from bot.views.format import Display

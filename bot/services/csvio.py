@@ -26,11 +26,11 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import now
+from bot.errors import ImportRejected, InvalidChange
 from bot.money import Money, exponent, is_known_currency
 from bot.parsing.commands import Amount, DealFields
 from bot.pipeline import LOST, WON, Pipeline, Stage
 from bot.services.deals import DealService, status_of
-from bot.services.errors import DealbotError, InvalidChange
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note, lookup_keys
 
@@ -86,21 +86,6 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class ImportResult:
     created: int
-
-
-class ImportRejected(DealbotError):
-    """A row (or the header) cannot be imported; nothing was written.
-
-    `row` is the line a person sees in a spreadsheet (the header is row 1), `column` the column
-    at fault when there is one, `reason` a plain English sentence.
-    """
-
-    def __init__(self, row: int, column: str | None, reason: str) -> None:
-        where = f"row {row}" if column is None else f"row {row}, column {column}"
-        super().__init__(f"{where}: {reason}")
-        self.row = row
-        self.column = column
-        self.reason = reason
 
 
 class _CellError(Exception):

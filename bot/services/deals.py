@@ -16,17 +16,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import now as clock_now
-from bot.money import Money, exponent, is_known_currency
-from bot.parsing.commands import Amount, DealFields, ListDeals, Ref
-from bot.parsing.tokens import without_nul
-from bot.pipeline import LOST, WON, Pipeline, Stage
-from bot.services.errors import (
+from bot.errors import (
     AmbiguousDeal,
     DealChanged,
     DealNotFound,
     InvalidChange,
     NotAllowed,
 )
+from bot.money import Money, exponent, is_known_currency
+from bot.parsing.commands import Amount, DealFields, ListDeals, Ref
+from bot.parsing.tokens import without_nul
+from bot.pipeline import LOST, WON, Pipeline, Stage
 from bot.services.staleness import StaleRule
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note

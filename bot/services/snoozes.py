@@ -13,8 +13,8 @@ from enum import StrEnum
 
 from sqlalchemy import update
 
+from bot.errors import InvalidChange, NotAllowed
 from bot.services.deals import MAX_REASON, DealService
-from bot.services.errors import InvalidChange, NotAllowed
 from bot.services.reminders import local_midnight
 from storage.models import Deal, DealEvent
 

@@ -10,14 +10,11 @@ import threading
 
 from sqlalchemy import select, update
 
+from bot.errors import AmbiguousTeam
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note
 
 UNASSIGNED = ""
-
-
-class AmbiguousTeam(Exception):
-    """Several workspaces share the database: the caller must say which one."""
 
 
 def known_teams(db: Database) -> list[str]:

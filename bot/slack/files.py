@@ -12,18 +12,11 @@ import http.client
 import urllib.parse
 from dataclasses import dataclass
 
+from bot.errors import DownloadError
+
 SLACK_FILE_HOSTS = ("files.slack.com", "files-edge.slack.com", "files-origin.slack.com", "slack-files.com")
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
-
-
-class DownloadError(Exception):
-    """The file could not be fetched; `code` is a catalog key under `memo.error.`."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code, params)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.errors import DeliveryFailed
+
 log = logging.getLogger(__name__)
-
-
-class DeliveryFailed(Exception):
-    """Slack would not take a scheduled message; `error` is Slack's code (or the transport error)."""
-
-    def __init__(self, recipient: str, error: str) -> None:
-        super().__init__(f"{recipient}: {error}")
-        self.recipient = recipient
-        self.error = error
 
 
 class Notifier:

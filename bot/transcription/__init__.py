@@ -19,24 +19,19 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from bot.transcription.audio import (
-    SAMPLE_RATE,
+from bot.errors import (
     AudioEmpty,
     AudioError,
     AudioTooLong,
     AudioUnreadable,
-    DecodedAudio,
-    decode_audio,
-)
-from bot.transcription.engine import (
-    Segment,
-    Transcript,
-    TranscriptionEngine,
-    TranscriptionError,
-)
-from bot.transcription.models import (
     ModelError,
+    TranscriptionError,
+    UnknownEngine,
     UnknownModel,
+)
+from bot.transcription.audio import SAMPLE_RATE, DecodedAudio, decode_audio
+from bot.transcription.engine import Segment, Transcript, TranscriptionEngine
+from bot.transcription.models import (
     default_cache_dir,
     offline_choices,
     resolve_model,
@@ -68,10 +63,6 @@ __all__ = [
     "offline_choices",
     "resolve_model",
 ]
-
-
-class UnknownEngine(ValueError):
-    """``WHISPER_ENGINE`` names no known engine."""
 
 
 _cache: dict[tuple[str, str, int, str], TranscriptionEngine] = {}

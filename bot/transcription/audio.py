@@ -23,6 +23,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from bot.errors import AudioEmpty, AudioError, AudioTooLong, AudioUnreadable
+
 SAMPLE_RATE = 16_000
 DEFAULT_MAX_SECONDS = 30 * 60.0
 
@@ -50,34 +52,6 @@ ALLOWED_DEMUXERS = frozenset(
 )
 # Text formats that make FFmpeg open further files or URLs: refused before FFmpeg sees them.
 _REFUSED_PREFIXES = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"<!doctype", b"<html")
-
-
-class AudioError(Exception):
-    """Base class for audio problems that the rep should be told about."""
-
-
-class AudioUnreadable(AudioError):
-    """The input is not decodable audio (corrupt, not audio at all, or no audio stream)."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"Could not read this file as audio: {reason}")
-
-
-class AudioTooLong(AudioError):
-    """The audio is longer than the configured limit; decoding stopped at the limit."""
-
-    def __init__(self, minutes: float, limit: float) -> None:
-        self.minutes = minutes
-        self.limit = limit
-        super().__init__(f"Audio is too long: at least {minutes:.1f} min, the limit is {limit:.1f} min")
-
-
-class AudioEmpty(AudioError):
-    """The file decodes but holds (next to) no sound samples."""
-
-    def __init__(self) -> None:
-        super().__init__("The audio file is empty")
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from bot.errors import ConversionError
 from bot.transcription.models import CT2_MODEL_FILE
 
 _DTYPES: dict[int, np.dtype[Any]] = {
@@ -67,10 +68,6 @@ _DTYPES: dict[int, np.dtype[Any]] = {
     5: np.dtype("<u2"),  # bfloat16 bits, widened below
 }
 _BFLOAT16 = 5
-
-
-class ConversionError(ValueError):
-    """The file is not a CTranslate2 Whisper model this converter understands."""
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,6 @@ class TranscriptionEngine(Protocol):
         ...
 
 
-class TranscriptionError(RuntimeError):
-    """The engine failed on audio that decoded fine (bug, model mismatch, out of memory)."""
-
-
 def normalize_language(code: str | None) -> str | None:
     """``"ja-JP"``/``"ja_JP"``/``"JA"`` → ``"ja"``; empty → ``None``."""
     if not code:

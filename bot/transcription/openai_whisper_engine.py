@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from bot.errors import TranscriptionError
 from bot.transcription.audio import SAMPLE_RATE
 from bot.transcription.engine import (
     Segment,
     Transcript,
-    TranscriptionError,
     check_audio,
     decide_language,
     vocabulary_prompt,

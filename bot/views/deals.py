@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.errors import AmbiguousDeal
 from bot.ids import Action
 from bot.services.deals import DealDetails, DealPage, parse_stored_amount
-from bot.services.errors import AmbiguousDeal
 from bot.views.blocks import BUTTON_VALUE, Block, actions, button, context, divider, fields, header, section
 from bot.views.format import Display, mention, safe
 from storage.models import Deal, DealEvent

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.parsing.errors import ParseError
+from bot.errors import DealChanged, DealNotFound, InvalidChange, NotAllowed, ParseError
 from bot.pipeline import Pipeline
-from bot.services.errors import DealChanged, DealNotFound, InvalidChange, NotAllowed
 from bot.views.blocks import Block, context, section
 from bot.views.format import Display, mention, safe
 

@@ -21,15 +21,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import today
+from bot.errors import AudioError, AudioTooLong, DealNotFound, DownloadError, NotAllowed
 from bot.logs import log_context
 from bot.services.deals import DealService
-from bot.services.errors import DealNotFound, NotAllowed
 from bot.services.memo_deals import deal_named_in, likely_deals, vocabulary
 from bot.services.memos import MemoQueue, is_audio
 from bot.services.suggestions import suggest
 from bot.settings import Settings
-from bot.slack.files import DownloadError, FileHosts, download
-from bot.transcription.audio import AudioError, AudioTooLong, decode_audio
+from bot.slack.files import FileHosts, download
+from bot.transcription.audio import decode_audio
 from bot.views.format import Display
 from bot.views.memos import choose_deal_blocks, saved_blocks
 from bot.views.messages import error_text

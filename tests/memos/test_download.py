@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.slack.files import DownloadError, FileHosts, download
+from bot.errors import DownloadError
+from bot.slack.files import FileHosts, download
 from tests.fakes.slack_api import FakeSlackAPI
 
 TOKEN = "xoxb-memo-token"

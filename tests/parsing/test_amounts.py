@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.errors import ParseError
 from bot.parsing.amounts import (
     find_amount_in_text,
     parse_amount,
@@ -16,7 +17,6 @@ from bot.parsing.amounts import (
     parse_probability,
 )
 from bot.parsing.commands import Amount
-from bot.parsing.errors import ParseError
 
 
 def _amount(value: str, currency: str | None = None) -> Amount:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.errors import ParseError
 from bot.parsing.command import FIELD_NAMES, parse_command
 from bot.parsing.commands import (
     AddNote,
@@ -26,7 +27,6 @@ from bot.parsing.commands import (
     ShowDeal,
     UpdateDeal,
 )
-from bot.parsing.errors import ParseError
 from bot.pipeline import Pipeline, parse_stage_spec
 
 TODAY = date(2026, 11, 23)  # a Monday

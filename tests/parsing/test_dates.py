@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.errors import ParseError
 from bot.parsing.dates import find_date_in_text, parse_date
-from bot.parsing.errors import ParseError
 
 MONDAY = date(2026, 11, 23)  # the fixed "today" of most tests
 FRIDAY = date(2026, 11, 27)

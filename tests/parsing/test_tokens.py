@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.parsing.errors import ParseError
+from bot.errors import ParseError
 from bot.parsing.tokens import field_value, iter_tokens, normalize, split_tokens
 
 

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
+from bot.errors import ImportRejected
 from bot.parsing.commands import DealFields
 from bot.pipeline import Pipeline
 from bot.services import csvio
-from bot.services.csvio import ImportRejected, export_deals, import_deals
+from bot.services.csvio import export_deals, import_deals
 from bot.services.deals import DealService
 from storage.db import Database, upgrade
 from storage.models import Deal, DealEvent

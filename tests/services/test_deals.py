@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from bot.errors import AmbiguousDeal, DealChanged, DealNotFound, InvalidChange, NotAllowed
 from bot.parsing.commands import Amount, DealFields, ListDeals, Ref
 from bot.services.deals import DealService
-from bot.services.errors import AmbiguousDeal, DealChanged, DealNotFound, InvalidChange, NotAllowed
 from storage.db import Database
 from storage.models import Deal, DealEvent
 from tests.conftest import MANAGER, OTHER_REP, REP, TEAM

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from bot.errors import InvalidChange, NotAllowed
 from bot.parsing.commands import DealFields, ListDeals
 from bot.pipeline import Pipeline
 from bot.services.business_days import BusinessCalendar, country_of_zone
 from bot.services.deals import DealService
 from bot.services.deliveries import REMINDER, Deliveries, Key
-from bot.services.errors import InvalidChange, NotAllowed
 from bot.services.reminders import MAX_LISTED, ReminderService, reminder_period
 from bot.services.snoozes import SnoozeFor, SnoozeService, snooze_end
 from bot.services.staleness import StaleRule

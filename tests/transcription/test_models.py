@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import ModelCorrupt, UnknownModel
 from bot.transcription import models
 from bot.transcription.models import (
-    ModelCorrupt,
-    UnknownModel,
     read_ct2_header,
     resolve_model,
 )

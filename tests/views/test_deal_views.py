@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.parsing.errors import ParseError
+from bot.errors import ParseError
 from bot.pipeline import Pipeline
 from bot.services.deals import DealPage
 from bot.views.deals import deal_card, deal_list
