@@ -3,7 +3,7 @@
 Generates a reproducible team pipeline into a SQLite file (Core `executemany` in chunks, through
 the real schema from the migrations), times `build_digest` for the team, prints the digest as
 the `--dry-run` text, and prints SQLite's `EXPLAIN QUERY PLAN` of the stale-deal query, captured
-from `DealService.list_deals(..., ListDeals("stale"))` itself, to show it is served by an index.
+from `DealService.list_deals(..., ListQuery("stale"))` itself, to show it is served by an index.
 
     python benchmarks/digest.py --deals 100000 --events 1000000 --db /tmp/digest-bench.db
 
@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Connection, event, func, insert, select
 
-from bot.parsing.commands import ListDeals
 from bot.pipeline import LOST, WON, Pipeline
 from bot.services.business_days import BusinessCalendar
 from bot.services.deals import DealService, stored_amount
 from bot.services.digest import Digest, build_digest
+from bot.services.fields import ListQuery
 from bot.services.reminders import ReminderService
 from bot.services.staleness import StaleRule
 from bot.views.digest import digest_text
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
 
     service = DealService(db, pipeline, stale_days=7)
     started = time.perf_counter()
-    stale = captured_statements(db, lambda: service.list_deals(TEAM, "U00000", ListDeals(scope="stale")))
+    stale = captured_statements(db, lambda: service.list_deals(TEAM, "U00000", ListQuery(scope="stale")))
     print(f"stale deals query (list_deals, scope stale): {(time.perf_counter() - started) * 1000:.0f} ms")
     print("EXPLAIN QUERY PLAN of the stale-deal queries:")
     explain(db, stale)

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.transcribe import make_memo  # noqa: E402
 from bot.app import create_app, deal_service, web_client  # noqa: E402
-from bot.parsing.commands import DealFields  # noqa: E402
 from bot.server import SlackWSGIApp  # noqa: E402
+from bot.services.fields import DealFields  # noqa: E402
 from bot.services.memo_deals import vocabulary  # noqa: E402
 from bot.services.memos import MemoQueue  # noqa: E402
 from bot.settings import Settings  # noqa: E402

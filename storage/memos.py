@@ -11,13 +11,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, UTCDateTime
-
-QUEUED = "queued"  # waiting for a worker (or for its lease to run out)
-RUNNING = "running"  # claimed by a worker until lease_until
-AWAITING_DEAL = "awaiting_deal"  # transcribed; the rep picks the deal from buttons
-DONE = "done"  # note saved on the deal
-FAILED = "failed"  # gave up; the rep was told why
+from storage.enums import JobStatus
+from storage.models import Base, UTCDateTime, enum_column
 
 
 class MemoJob(Base):
@@ -34,7 +29,7 @@ class MemoJob(Base):
     mimetype: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int | None] = mapped_column(BigInteger)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, "status", 16), default=JobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     worker: Mapped[str | None] = mapped_column(String(100))

@@ -7,11 +7,13 @@ in minor units next to an ISO 4217 currency; timestamps are timezone-aware UTC.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.enums import DealStatus, DeliveryKind, DeliveryStatus, EventKind, NoteKind, Source
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -56,6 +60,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def enum_column(enum: type[StrEnum], column: str, length: int) -> Enum:
+    """A VARCHAR of `length` holding the enum's values, with a CHECK named `ck_<table>_<column>`.
+
+    Values, not member names, are stored (`open`, not `OPEN`), as they were before the enums.
+    """
+    return Enum(
+        enum,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        create_constraint=True,
+        validate_strings=True,
+        name=column,
+    )
+
+
 def lookup_keys(name: str, company: str | None) -> tuple[str, str]:
     """The casefolded `name_key` and `search_key` stored with every deal."""
     return name.casefold(), f"{name}\n{company or ''}".casefold()
@@ -86,7 +106,7 @@ class Deal(Base):
     next_step_due: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(String(100))
     competitors: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(8), default="open")  # open | won | lost
+    status: Mapped[DealStatus] = mapped_column(enum_column(DealStatus, "status", 8), default=DealStatus.OPEN)
     lost_reason: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -119,7 +139,7 @@ class Deal(Base):
 
 
 class DealEvent(Base):
-    """One change to a deal: created, a field changed, a note added, won, lost."""
+    """One change to a deal: created, a field changed (stage, status, amount…), a note added."""
 
     __tablename__ = "deal_events"
 
@@ -127,8 +147,8 @@ class DealEvent(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
     actor: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(16))  # slash|modal|button|voice|import|cli|scheduler
-    kind: Mapped[str] = mapped_column(String(16))  # created|changed|note|won|lost|reopened
+    source: Mapped[Source] = mapped_column(enum_column(Source, "source", 16))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "kind", 16))
     field: Mapped[str | None] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
@@ -149,7 +169,7 @@ class Note(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
     author: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(8))  # text | voice
+    kind: Mapped[NoteKind] = mapped_column(enum_column(NoteKind, "kind", 8))
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
     duration_seconds: Mapped[float | None] = mapped_column()
@@ -173,10 +193,10 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))  # reminder | digest
+    kind: Mapped[DeliveryKind] = mapped_column(enum_column(DeliveryKind, "kind", 16))
     recipient: Mapped[str] = mapped_column(String(32))  # a Slack user id (DM) or channel id
     period: Mapped[str] = mapped_column(String(16))  # reminder: local date; digest: ISO week
-    status: Mapped[str] = mapped_column(String(8))  # claimed | sent | failed
+    status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus, "status", 8))
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime())  # the moment the content describes
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -22,11 +22,11 @@ from bot.parsing.commands import (
     MarkWon,
     NewDeal,
     OpenNewDealModal,
-    Ref,
     ShowDeal,
     UpdateDeal,
 )
 from bot.services.deals import DealUpdate, FieldChange
+from bot.services.fields import Ref
 from bot.views.blocks import Block, section
 from bot.views.deals import candidates, change_value, deal_card, deal_list
 from bot.views.format import Display, mention, safe

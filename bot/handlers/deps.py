@@ -17,7 +17,7 @@ from bot.slack.notifier import Notifier
 from bot.views.format import Display
 from bot.views.home import home_view
 from bot.workers.memos import MemoProcessor
-from storage.memos import AWAITING_DEAL
+from storage.enums import JobStatus
 
 
 def _nothing() -> None:
@@ -34,7 +34,7 @@ class Deps:
     def attach_memo(self, client: WebClient, user_id: str, team_id: str, job_id: int, deal_id: int) -> str:
         """Save a transcribed memo that waited for its deal: "saved", "gone" or "not_yours"."""
         job = self.memos.get(team_id, job_id)
-        if job is None or job.status != AWAITING_DEAL:
+        if job is None or job.status != JobStatus.AWAITING_DEAL:
             return "gone"
         if user_id != job.user_id and not self.settings.is_manager(user_id):
             return "not_yours"

@@ -18,7 +18,7 @@ from bot.handlers.deps import Deps
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Block, Callback
 from bot.parsing.amounts import parse_amount, parse_currency
-from bot.parsing.commands import DealFields
+from bot.services.fields import DealFields
 from bot.slack.notifier import Notifier
 from bot.views.blocks import section
 from bot.views.deals import deal_card

@@ -7,8 +7,8 @@ from decimal import Decimal, localcontext
 
 from bot.errors import ParseError
 from bot.money import is_known_currency
-from bot.parsing.commands import Amount
 from bot.parsing.tokens import normalize
+from bot.services.fields import Amount
 
 MAX_AMOUNT = Decimal(10) ** 15  # major units; anything above is a typo, not a deal
 _MAX_LENGTH = 64

@@ -14,7 +14,6 @@ from bot.parsing.amounts import parse_amount, parse_currency, parse_probability
 from bot.parsing.commands import (
     AddNote,
     Command,
-    DealFields,
     FindDeals,
     Help,
     ListDeals,
@@ -22,13 +21,13 @@ from bot.parsing.commands import (
     MarkWon,
     NewDeal,
     OpenNewDealModal,
-    Ref,
     ShowDeal,
     UpdateDeal,
 )
 from bot.parsing.dates import parse_date
-from bot.parsing.tokens import Token, iter_tokens, normalize, without_nul
+from bot.parsing.tokens import Token, iter_tokens, normalize
 from bot.pipeline import Pipeline
+from bot.services.fields import DealFields, Ref, without_nul
 
 FIELD_NAMES = "amount, currency, stage, prob, close, next, due, company, owner, name"
 # What people type → the DealFields attribute it sets.

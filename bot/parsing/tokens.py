@@ -50,11 +50,6 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def without_nul(text: str) -> str:
-    """NUL is the one character PostgreSQL text cannot hold; nobody types it on purpose."""
-    return text.replace("\x00", "")
-
-
 def field_value(token: str) -> tuple[str, str] | None:
     """Split `stage:proposal` / `stage：提案` into ("stage", "proposal"); None if not a field.
 

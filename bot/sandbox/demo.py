@@ -25,10 +25,10 @@ from typing import Literal
 from sqlalchemy import select, update
 
 from bot.app import deal_service
-from bot.parsing.commands import Amount, DealFields
 from bot.pipeline import LOST, WON, Pipeline
 from bot.sandbox.people import ALEX, HANA, TEAM_ID
 from bot.services.deals import DealService
+from bot.services.fields import Amount, DealFields
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Deal

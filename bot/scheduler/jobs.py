@@ -21,7 +21,7 @@ from typing import Any
 from bot.clock import now as clock_now
 from bot.errors import DeliveryFailed
 from bot.services.business_days import BusinessCalendar
-from bot.services.deliveries import DIGEST, REMINDER, Claim, Deliveries, Key
+from bot.services.deliveries import Claim, Deliveries, Key
 from bot.services.digest import Digest, build_digest
 from bot.services.reminders import OwnerReminder, ReminderService, reminder_period
 from bot.services.staleness import StaleRule
@@ -33,6 +33,7 @@ from bot.views.digest import digest_blocks, digest_text, message
 from bot.views.format import Display
 from bot.views.reminders import reminder_blocks, reminder_text
 from storage.db import Database
+from storage.enums import DeliveryKind
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class Jobs:
     def remind(self, as_of: datetime | None = None, *, dry_run: bool = False) -> RunReport:
         """One DM per owner with stale deals, on business days only."""
         as_of = self._moment(as_of)
-        report = RunReport(REMINDER, as_of, reminder_period(as_of, self.settings.tz))
+        report = RunReport(DeliveryKind.REMINDER, as_of, reminder_period(as_of, self.settings.tz))
         day = self.reminders.local_day(as_of)
         if not self.reminders.is_business_day(as_of):
             holiday = self.reminders.calendar.holiday(day)
@@ -117,10 +118,10 @@ class Jobs:
             if dry_run:
                 report.previews.append(reminder_text(reminder, self.display, as_of, plain_text=True))
                 continue
-            key = Key(reminder.team_id, REMINDER, reminder.owner, report.period)
+            key = Key(reminder.team_id, DeliveryKind.REMINDER, reminder.owner, report.period)
             claim = self.deliveries.claim(key, as_of)
             if claim is None:
-                report.outcomes.append(Outcome(REMINDER, key.team_id, key.recipient, "skipped"))
+                report.outcomes.append(Outcome(DeliveryKind.REMINDER, key.team_id, key.recipient, "skipped"))
                 continue
             report.outcomes.append(self._send_reminder(claim, reminder, as_of))
         return report
@@ -130,9 +131,9 @@ class Jobs:
         blocks = reminder_blocks(reminder, self.display, as_of)
         posted = self._post(claim, text, blocks)
         if posted.error is not None:
-            return Outcome(REMINDER, reminder.team_id, reminder.owner, "failed", posted.error)
+            return Outcome(DeliveryKind.REMINDER, reminder.team_id, reminder.owner, "failed", posted.error)
         self.reminders.record_sent(self.deliveries, claim, reminder, as_of)
-        return Outcome(REMINDER, reminder.team_id, reminder.owner, "sent")
+        return Outcome(DeliveryKind.REMINDER, reminder.team_id, reminder.owner, "sent")
 
     # --- digest ----------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ class Jobs:
     ) -> RunReport:
         """The weekly digest of each team, to every manager (DM) and the digest channel."""
         as_of = self._moment(as_of)
-        report = RunReport(DIGEST, as_of, digest_period(as_of, self.settings.tz))
+        report = RunReport(DeliveryKind.DIGEST, as_of, digest_period(as_of, self.settings.tz))
         recipients = [*self.settings.managers, *filter(None, [self.settings.digest_channel])]
         teams = known_teams(self.db)
         if not teams:
@@ -162,9 +163,11 @@ class Jobs:
                 )
                 continue
             for recipient in recipients:
-                claim = self.deliveries.claim(Key(team_id, DIGEST, recipient, report.period), as_of)
+                claim = self.deliveries.claim(
+                    Key(team_id, DeliveryKind.DIGEST, recipient, report.period), as_of
+                )
                 if claim is None:
-                    report.outcomes.append(Outcome(DIGEST, team_id, recipient, "skipped"))
+                    report.outcomes.append(Outcome(DeliveryKind.DIGEST, team_id, recipient, "skipped"))
                     continue
                 if chart is None:
                     chart = self._chart(digest)
@@ -172,7 +175,10 @@ class Jobs:
         return report
 
     def _build_digest(self, team_id: str, as_of: datetime, period: str) -> Digest:
-        since = self.deliveries.previous_as_of(team_id, DIGEST, period, as_of) or as_of - DIGEST_WINDOW
+        since = (
+            self.deliveries.previous_as_of(team_id, DeliveryKind.DIGEST, period, as_of)
+            or as_of - DIGEST_WINDOW
+        )
         return build_digest(
             self.db,
             team_id,
@@ -193,7 +199,7 @@ class Jobs:
         blocks = digest_blocks(digest, self.display, self.settings.pipeline)
         posted = self._post(claim, title, blocks)
         if posted.channel is None:
-            return Outcome(DIGEST, key.team_id, key.recipient, "failed", posted.error)
+            return Outcome(DeliveryKind.DIGEST, key.team_id, key.recipient, "failed", posted.error)
         self.deliveries.sent(claim)
         try:
             self._require_notifier().upload(
@@ -205,7 +211,7 @@ class Jobs:
             )
         except DeliveryFailed as exc:  # the digest itself went out; the chart is a bonus
             log.warning("digest chart not uploaded to %s: %s", posted.channel, exc.error)
-        return Outcome(DIGEST, key.team_id, key.recipient, "sent")
+        return Outcome(DeliveryKind.DIGEST, key.team_id, key.recipient, "sent")
 
     # --- shared ------------------------------------------------------------------------------
 

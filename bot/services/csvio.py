@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from bot.clock import now
 from bot.errors import ImportRejected, InvalidChange
 from bot.money import Money, exponent, is_known_currency
-from bot.parsing.commands import Amount, DealFields
 from bot.pipeline import LOST, WON, Pipeline, Stage
 from bot.services.deals import DealService, status_of
+from bot.services.fields import Amount, DealFields
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note, lookup_keys
 

@@ -24,9 +24,8 @@ from bot.errors import (
     NotAllowed,
 )
 from bot.money import Money, exponent, is_known_currency
-from bot.parsing.commands import Amount, DealFields, ListDeals, Ref
-from bot.parsing.tokens import without_nul
 from bot.pipeline import LOST, WON, Pipeline, Stage
+from bot.services.fields import Amount, DealFields, ListQuery, Ref, without_nul
 from bot.services.staleness import StaleRule
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note
@@ -164,7 +163,7 @@ class DealService:
             )
             return DealDetails(deal, list(history), list(recent_notes), int(count or 0))
 
-    def list_deals(self, team_id: str, user_id: str, query: ListDeals, *, limit: int = PAGE_SIZE) -> DealPage:
+    def list_deals(self, team_id: str, user_id: str, query: ListQuery, *, limit: int = PAGE_SIZE) -> DealPage:
         statement = select(Deal).where(Deal.team_id == team_id)
         if query.stage is not None:
             # the status a stage implies is redundant, but lets the (team, stage, status,

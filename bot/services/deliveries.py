@@ -22,11 +22,9 @@ from sqlalchemy.orm import Session
 
 from bot.clock import now as clock_now
 from storage.db import Database
+from storage.enums import DeliveryKind, DeliveryStatus
 from storage.models import Delivery
 
-REMINDER = "reminder"
-DIGEST = "digest"
-CLAIMED, SENT, FAILED = "claimed", "sent", "failed"
 MAX_ATTEMPTS = 5
 MAX_ERROR = 200
 
@@ -34,7 +32,7 @@ MAX_ERROR = 200
 @dataclass(frozen=True)
 class Key:
     team_id: str
-    kind: str
+    kind: DeliveryKind
     recipient: str
     period: str
 
@@ -61,7 +59,7 @@ class Deliveries:
             "kind": key.kind,
             "recipient": key.recipient,
             "period": key.period,
-            "status": CLAIMED,
+            "status": DeliveryStatus.CLAIMED,
             "attempts": 1,
             "as_of": as_of,
             "claimed_at": moment,
@@ -77,11 +75,11 @@ class Deliveries:
                 update(Delivery)
                 .where(
                     *self._match(key),
-                    Delivery.status == FAILED,
+                    Delivery.status == DeliveryStatus.FAILED,
                     Delivery.attempts < MAX_ATTEMPTS,
                 )
                 .values(
-                    status=CLAIMED,
+                    status=DeliveryStatus.CLAIMED,
                     attempts=Delivery.attempts + 1,
                     as_of=as_of,
                     claimed_at=moment,
@@ -96,24 +94,26 @@ class Deliveries:
 
     def sent(self, claim: Claim, session: Session | None = None) -> None:
         """Mark the claim sent (in `session` when given, to commit with other writes)."""
-        self._finish(claim, session, status=SENT, sent_at=self.clock())
+        self._finish(claim, session, status=DeliveryStatus.SENT, sent_at=self.clock())
 
     def failed(self, claim: Claim, error: str) -> None:
         """Mark the claim failed; a later run for the same period may claim it again."""
-        self._finish(claim, None, status=FAILED, error=error[:MAX_ERROR])
+        self._finish(claim, None, status=DeliveryStatus.FAILED, error=error[:MAX_ERROR])
 
     def status(self, key: Key) -> str | None:
         with self.db.read() as session:
             return session.scalar(select(Delivery.status).where(*self._match(key)))
 
-    def previous_as_of(self, team_id: str, kind: str, period: str, before: datetime) -> datetime | None:
+    def previous_as_of(
+        self, team_id: str, kind: DeliveryKind, period: str, before: datetime
+    ) -> datetime | None:
         """The `as_of` of the latest `kind` sent for an earlier period than `period`, before `before`."""
         with self.db.read() as session:
             return session.scalar(
                 select(func.max(Delivery.as_of)).where(
                     Delivery.team_id == team_id,
                     Delivery.kind == kind,
-                    Delivery.status == SENT,
+                    Delivery.status == DeliveryStatus.SENT,
                     Delivery.period != period,
                     Delivery.as_of < before,
                 )
@@ -122,7 +122,7 @@ class Deliveries:
     def _finish(self, claim: Claim, session: Session | None, **values: Any) -> None:
         statement = (
             update(Delivery)
-            .where(Delivery.id == claim.id, Delivery.status == CLAIMED)
+            .where(Delivery.id == claim.id, Delivery.status == DeliveryStatus.CLAIMED)
             .values(**values)
             .execution_options(synchronize_session=False)
         )

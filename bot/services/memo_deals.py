@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 
 from bot.errors import AmbiguousDeal, DealNotFound
-from bot.parsing.commands import Ref
 from bot.services.deals import DealService
+from bot.services.fields import Ref
 from storage.models import Deal
 
 _NUMBER = re.compile(r"(?<![\w#])#(\d{1,9})\b")

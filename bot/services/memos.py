@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import now as clock_now
 from storage.db import Database
-from storage.memos import AWAITING_DEAL, DONE, FAILED, QUEUED, RUNNING, MemoJob
+from storage.enums import JobStatus
+from storage.memos import MemoJob
 
-IGNORED = "ignored"  # the file turned out not to be audio
 MAX_ATTEMPTS = 3
 # A job seen only through `file_shared` waits this long for the `message` event that names
 # the deal and the thread, so whichever event comes first the memo is handled the same.
@@ -89,7 +89,7 @@ class MemoQueue:
                     file_name=source.file_name,
                     mimetype=source.mimetype,
                     size=source.size,
-                    status=QUEUED,
+                    status=JobStatus.QUEUED,
                     attempts=0,
                     created_at=moment,
                     updated_at=moment,
@@ -119,8 +119,8 @@ class MemoQueue:
         moment = self.clock()
         claimable = and_(
             or_(
-                MemoJob.status == QUEUED,
-                and_(MemoJob.status == RUNNING, MemoJob.lease_until < moment),
+                MemoJob.status == JobStatus.QUEUED,
+                and_(MemoJob.status == JobStatus.RUNNING, MemoJob.lease_until < moment),
             ),
             or_(MemoJob.message_ts.is_not(None), MemoJob.created_at <= moment - MESSAGE_GRACE),
         )
@@ -133,11 +133,11 @@ class MemoQueue:
             if job is None:
                 return None
             if job.attempts >= self.max_attempts:
-                job.status = FAILED
+                job.status = JobStatus.FAILED
                 job.error = job.error or "gave up after repeated crashes"
                 job.updated_at = moment
                 return job  # the worker reports the failure once
-            job.status = RUNNING
+            job.status = JobStatus.RUNNING
             job.attempts += 1
             job.worker = worker
             job.lease_until = moment + self.lease
@@ -157,7 +157,12 @@ class MemoQueue:
     def retry_or_fail(self, job: MemoJob, error: str, *, retryable: bool) -> bool:
         """Put the job back for another attempt, or fail it. Returns True when it failed for good."""
         final = not retryable or job.attempts >= self.max_attempts
-        self.update(job.id, status=FAILED if final else QUEUED, error=error[:2000], lease_until=None)
+        self.update(
+            job.id,
+            status=JobStatus.FAILED if final else JobStatus.QUEUED,
+            error=error[:2000],
+            lease_until=None,
+        )
         return final
 
     def renew(self, job: MemoJob) -> bool:
@@ -180,7 +185,7 @@ class MemoQueue:
                 update(MemoJob)
                 .where(*_held_by(job))
                 .values(
-                    status=QUEUED,
+                    status=JobStatus.QUEUED,
                     lease_until=None,
                     worker=None,
                     attempts=MemoJob.attempts - 1,
@@ -190,17 +195,17 @@ class MemoQueue:
         return _changed(result)
 
     def done(self, job_id: int, note_id: int, deal_id: int) -> None:
-        self.update(job_id, status=DONE, note_id=note_id, deal_id=deal_id, lease_until=None)
+        self.update(job_id, status=JobStatus.FILED, note_id=note_id, deal_id=deal_id, lease_until=None)
 
     def awaiting_deal(self, job_id: int) -> None:
-        self.update(job_id, status=AWAITING_DEAL, lease_until=None)
+        self.update(job_id, status=JobStatus.AWAITING_DEAL, lease_until=None)
 
     def ignore(self, job_id: int) -> None:
-        self.update(job_id, status=IGNORED, lease_until=None)
+        self.update(job_id, status=JobStatus.IGNORED, lease_until=None)
 
 
 def _held_by(job: MemoJob) -> tuple[Any, ...]:
-    return (MemoJob.id == job.id, MemoJob.status == RUNNING, MemoJob.worker == job.worker)
+    return (MemoJob.id == job.id, MemoJob.status == JobStatus.RUNNING, MemoJob.worker == job.worker)
 
 
 def _changed(result: Any) -> bool:

@@ -12,9 +12,9 @@ from datetime import date
 from decimal import Decimal
 
 from bot.parsing.amounts import find_amount_in_text, parse_spoken_number
-from bot.parsing.commands import Amount, DealFields
 from bot.parsing.dates import find_date_in_text
 from bot.pipeline import LOST, WON, Pipeline
+from bot.services.fields import Amount, DealFields
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 _NEXT_STEP = re.compile(

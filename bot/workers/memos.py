@@ -33,12 +33,13 @@ from bot.transcription.audio import decode_audio
 from bot.views.format import Display
 from bot.views.memos import choose_deal_blocks, saved_blocks
 from bot.views.messages import error_text
-from storage.memos import FAILED, RUNNING, MemoJob
+from storage.enums import JobStatus
+from storage.memos import MemoJob
 
 log = logging.getLogger(__name__)
 
 RECEIVED = "eyes"
-DONE = "white_check_mark"
+FILED_REACTION = "white_check_mark"
 FAILED_REACTION = "warning"
 # Download problems worth another attempt (Slack or the network hiccuped); the rest are final.
 RETRYABLE_DOWNLOAD = frozenset({"network", "http"})
@@ -74,9 +75,9 @@ class MemoProcessor:
         return Display(self.settings.locale, self.settings.tz)
 
     def process(self, job: MemoJob) -> MemoOutcome:
-        if job.status == FAILED:  # gave up after crashes: tell the rep once
+        if job.status == JobStatus.FAILED:  # gave up after crashes: tell the rep once
             self._fail(job, self.display.t("memo.error.crashed"))
-            return MemoOutcome(job.id, FAILED)
+            return MemoOutcome(job.id, JobStatus.FAILED)
         try:
             return self._process(job)
         except DownloadError as exc:
@@ -157,7 +158,7 @@ class MemoProcessor:
         heard = suggest(job.transcript or "", today(self.settings.tz), self.settings.pipeline)
         blocks = saved_blocks(job, deal, heard, self.display)
         self._reply(job, blocks[0]["text"]["text"], blocks)
-        self._react(job, DONE, remove=RECEIVED)
+        self._react(job, FILED_REACTION, remove=RECEIVED)
 
     def _file_details(self, job: MemoJob) -> dict[str, Any]:
         """files.info: the download URL and size, and the thread when the event lacked it."""
@@ -186,11 +187,11 @@ class MemoProcessor:
         return MemoOutcome(job.id, ABANDONED)
 
     def _retry_or_fail(self, job: MemoJob, message: str, *, retryable: bool) -> MemoOutcome:
-        if job.status == RUNNING and not self.queue.renew(job):
+        if job.status == JobStatus.RUNNING and not self.queue.renew(job):
             return self._abandoned(job)
         if self.queue.retry_or_fail(job, message, retryable=retryable):
             self._fail(job, message)
-            return MemoOutcome(job.id, FAILED)
+            return MemoOutcome(job.id, JobStatus.FAILED)
         log.warning("memo job %s will be retried: %s", job.id, message)
         return MemoOutcome(job.id, "queued")
 

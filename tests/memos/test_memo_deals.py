@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from bot.parsing.commands import DealFields
 from bot.services.deals import DealService
+from bot.services.fields import DealFields
 from bot.services.memo_deals import deal_named_in, likely_deals, vocabulary
 from tests.conftest import OTHER_REP, REP, TEAM
 

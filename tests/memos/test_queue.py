@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from bot.services.memos import MESSAGE_GRACE, MemoQueue, MemoSource
 from storage.db import Database
-from storage.memos import DONE, FAILED, QUEUED, RUNNING, MemoJob
+from storage.enums import JobStatus
+from storage.memos import MemoJob
 from tests.conftest import REP, TEAM
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -55,7 +56,7 @@ def test_a_dead_workers_job_is_claimed_again_when_its_lease_ends(db: Database) -
         queue = MemoQueue(db, lease=timedelta(minutes=5))
         queue.enqueue(message_event())
         first = queue.claim("w1")
-        assert first is not None and first.status == RUNNING
+        assert first is not None and first.status == JobStatus.RUNNING
         assert queue.claim("w2") is None  # leased
     with time_machine.travel(START + timedelta(minutes=6), tick=False):
         again = queue.claim("w2")
@@ -70,11 +71,11 @@ def test_after_three_attempts_the_job_fails_for_good(db: Database) -> None:
     for attempt in range(1, 4):
         with time_machine.travel(moment, tick=False):
             job = queue.claim("w")
-            assert job is not None and job.attempts == attempt and job.status == RUNNING
+            assert job is not None and job.attempts == attempt and job.status == JobStatus.RUNNING
         moment += timedelta(minutes=2)  # the worker died; the lease runs out
     with time_machine.travel(moment, tick=False):
         last = queue.claim("w")
-    assert last is not None and last.status == FAILED
+    assert last is not None and last.status == JobStatus.FAILED
 
 
 def test_retry_or_fail_requeues_until_the_last_attempt(db: Database) -> None:
@@ -83,9 +84,9 @@ def test_retry_or_fail_requeues_until_the_last_attempt(db: Database) -> None:
     job = queue.claim("w")
     assert job is not None
     assert queue.retry_or_fail(job, "Slack hiccup", retryable=True) is False
-    assert queue.get(TEAM, job.id).status == QUEUED  # type: ignore[union-attr]
+    assert queue.get(TEAM, job.id).status == JobStatus.QUEUED  # type: ignore[union-attr]
     assert queue.retry_or_fail(job, "not audio", retryable=False) is True
-    assert queue.get(TEAM, job.id).status == FAILED  # type: ignore[union-attr]
+    assert queue.get(TEAM, job.id).status == JobStatus.FAILED  # type: ignore[union-attr]
 
 
 def test_concurrent_workers_never_claim_the_same_job(db: Database) -> None:
@@ -99,7 +100,7 @@ def test_concurrent_workers_never_claim_the_same_job(db: Database) -> None:
         while (job := queue.claim(threading.current_thread().name)) is not None:
             with lock:
                 claimed.append(job.id)
-            queue.update(job.id, status=DONE)
+            queue.update(job.id, status=JobStatus.FILED)
 
     threads = [threading.Thread(target=work, name=f"w{n}") for n in range(4)]
     for thread in threads:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.parsing.commands import Amount, DealFields
 from bot.pipeline import Pipeline
+from bot.services.fields import Amount, DealFields
 from bot.services.suggestions import decode, encode, suggest
 
 TODAY = date(2026, 11, 23)  # a Monday

@@ -16,7 +16,7 @@ from bot.parsing.amounts import (
     parse_number,
     parse_probability,
 )
-from bot.parsing.commands import Amount
+from bot.services.fields import Amount
 
 
 def _amount(value: str, currency: str | None = None) -> Amount:

@@ -13,9 +13,7 @@ from bot.errors import ParseError
 from bot.parsing.command import FIELD_NAMES, parse_command
 from bot.parsing.commands import (
     AddNote,
-    Amount,
     Command,
-    DealFields,
     FindDeals,
     Help,
     ListDeals,
@@ -23,11 +21,11 @@ from bot.parsing.commands import (
     MarkWon,
     NewDeal,
     OpenNewDealModal,
-    Ref,
     ShowDeal,
     UpdateDeal,
 )
 from bot.pipeline import Pipeline, parse_stage_spec
+from bot.services.fields import Amount, DealFields, Ref
 
 TODAY = date(2026, 11, 23)  # a Monday
 PIPELINE = Pipeline.default()

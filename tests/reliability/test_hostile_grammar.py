@@ -21,10 +21,11 @@ from bot.handlers.commands import CommandRunner, Invocation
 from bot.handlers.deps import Deps
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import parse_command
-from bot.parsing.commands import AddNote, DealFields, OpenNewDealModal, Ref
+from bot.parsing.commands import AddNote, OpenNewDealModal
 from bot.parsing.dates import parse_date
 from bot.pipeline import Pipeline
 from bot.services.deals import DealService
+from bot.services.fields import DealFields, Ref
 from bot.services.memos import MemoQueue
 from bot.settings import Settings
 from bot.views.modals import new_deal_modal

@@ -27,7 +27,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, func, insert, inspect, select, text
 
 from bot.app import deal_service
-from bot.parsing.commands import DealFields, Ref
+from bot.services.fields import DealFields, Ref
 from bot.settings import Settings
 from storage.db import MIGRATIONS, Database, make_engine, upgrade
 from storage.models import Base, lookup_keys

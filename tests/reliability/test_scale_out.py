@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from storage.memos import DONE, RUNNING, MemoJob
+from storage.enums import JobStatus
+from storage.memos import MemoJob
 from storage.models import Deal, Delivery, Note
 from tests.conftest import MANAGER, POSTGRES_URL, REP, TEAM
 from tests.fakes.slack_api import FakeSlackAPI
@@ -251,13 +252,17 @@ def test_fifty_memos_through_two_replicas_with_duplicates_and_retries_become_fif
     assert statuses == {200: len(sends)}
     assert len(sends) > 100
 
-    wait_until(lambda: sum(job.status == DONE for job in memo_jobs(cluster)) == 50, 600, "50 memo jobs done")
+    wait_until(
+        lambda: sum(job.status == JobStatus.FILED for job in memo_jobs(cluster)) == 50,
+        600,
+        "50 memo jobs done",
+    )
     wait_until(lambda: len(thread_replies(fake)) == 50, 60, "a threaded reply to each memo")
     wait_until(lambda: len(reactions(fake, "white_check_mark")) == 50, 60, "a ✅ on each memo")
 
     jobs = memo_jobs(cluster)
     assert sorted(job.file_id for job in jobs) == [memo.file_id for memo in memos]
-    assert {(job.status, job.attempts) for job in jobs} == {(DONE, 1)}
+    assert {(job.status, job.attempts) for job in jobs} == {(JobStatus.FILED, 1)}
     with cluster.db.read() as session:
         notes = {note.id: note for note in session.scalars(select(Note))}
     assert len(notes) == 50 and {note.kind for note in notes.values()} == {"voice"}
@@ -288,9 +293,11 @@ def test_a_worker_killed_mid_job_leaves_its_memo_to_the_other_worker_which_saves
     victim = cluster.process_of_worker(job.worker)
     assert victim.kill(signal.SIGKILL) == -signal.SIGKILL
     [job] = memo_jobs(cluster)
-    assert (job.status, job.attempts, job.note_id) == (RUNNING, 1, None)  # it died mid-job
+    assert (job.status, job.attempts, job.note_id) == (JobStatus.RUNNING, 1, None)  # it died mid-job
 
-    wait_until(lambda: memo_jobs(cluster)[0].status == DONE, 180, "the other worker to finish the memo")
+    wait_until(
+        lambda: memo_jobs(cluster)[0].status == JobStatus.FILED, 180, "the other worker to finish the memo"
+    )
     wait_until(lambda: len(thread_replies(fake)) == 1, 30, "the threaded reply")
     [job] = memo_jobs(cluster)
     survivor = cluster.process_of_worker(job.worker)

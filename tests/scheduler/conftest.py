@@ -10,9 +10,9 @@ import pytest
 import time_machine
 
 from bot.app import deal_service, web_client
-from bot.parsing.commands import Amount, DealFields
 from bot.scheduler.jobs import Jobs
 from bot.services.deals import DealService
+from bot.services.fields import Amount, DealFields
 from bot.settings import Settings
 from bot.slack.notifier import Notifier
 from storage.db import Database

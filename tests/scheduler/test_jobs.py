@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from bot.ids import Action
 from bot.scheduler.jobs import Jobs, digest_period
-from bot.services.deliveries import DIGEST, Deliveries
+from bot.services.deliveries import Deliveries
 from storage.db import Database
+from storage.enums import DeliveryKind
 from storage.models import Deal, Delivery
 from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
 from tests.fakes.slack_api import FakeSlackAPI
@@ -171,7 +172,7 @@ def test_the_next_digest_reports_changes_since_the_previous_one(
     jobs.digest(MONDAY_9AM)
     next_week = MONDAY_9AM + timedelta(days=7)
     assert Deliveries(db).previous_as_of(
-        TEAM, DIGEST, digest_period(next_week, jobs.settings.tz), next_week
+        TEAM, DeliveryKind.DIGEST, digest_period(next_week, jobs.settings.tz), next_week
     ) == (MONDAY_9AM)
     # The first digest had no predecessor: it covered the seven days before it.
     first = jobs.digest(MONDAY_9AM, dry_run=True).previews[0]

@@ -17,11 +17,11 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.errors import ImportRejected
-from bot.parsing.commands import DealFields
 from bot.pipeline import Pipeline
 from bot.services import csvio
 from bot.services.csvio import export_deals, import_deals
 from bot.services.deals import DealService
+from bot.services.fields import DealFields
 from storage.db import Database, upgrade
 from storage.models import Deal, DealEvent
 

@@ -11,8 +11,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from bot.errors import AmbiguousDeal, DealChanged, DealNotFound, InvalidChange, NotAllowed
-from bot.parsing.commands import Amount, DealFields, ListDeals, Ref
 from bot.services.deals import DealService
+from bot.services.fields import Amount, DealFields, ListQuery, Ref
 from storage.db import Database
 from storage.models import Deal, DealEvent
 from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
@@ -233,17 +233,17 @@ def test_list_mine_all_stage_and_owner(deals: DealService) -> None:
     new(deals, "Theirs", owner=OTHER_REP, stage="proposal")
     deals.mark_won(TEAM, REP, new(deals, "Closed").id, source="slash")
     names = lambda page: sorted(d.name for d in page.deals)  # noqa: E731
-    assert names(deals.list_deals(TEAM, REP, ListDeals("mine"))) == ["Mine A", "Mine B"]
-    assert names(deals.list_deals(TEAM, REP, ListDeals("all"))) == ["Mine A", "Mine B", "Theirs"]
-    assert names(deals.list_deals(TEAM, REP, ListDeals("all", stage="proposal"))) == ["Mine A", "Theirs"]
-    assert names(deals.list_deals(TEAM, REP, ListDeals("all", owner=OTHER_REP))) == ["Theirs"]
-    assert names(deals.list_deals(TEAM, REP, ListDeals("all", stage="won"))) == ["Closed"]
+    assert names(deals.list_deals(TEAM, REP, ListQuery("mine"))) == ["Mine A", "Mine B"]
+    assert names(deals.list_deals(TEAM, REP, ListQuery("all"))) == ["Mine A", "Mine B", "Theirs"]
+    assert names(deals.list_deals(TEAM, REP, ListQuery("all", stage="proposal"))) == ["Mine A", "Theirs"]
+    assert names(deals.list_deals(TEAM, REP, ListQuery("all", owner=OTHER_REP))) == ["Theirs"]
+    assert names(deals.list_deals(TEAM, REP, ListQuery("all", stage="won"))) == ["Closed"]
 
 
 def test_lists_stop_at_twenty_and_count_the_rest(deals: DealService) -> None:
     for number in range(23):
         new(deals, f"Deal {number:02}")
-    page = deals.list_deals(TEAM, REP, ListDeals("mine"))
+    page = deals.list_deals(TEAM, REP, ListQuery("mine"))
     assert (len(page.deals), page.total, page.more) == (20, 23, 3)
 
 
@@ -257,7 +257,7 @@ def test_stale_deals_are_open_and_untouched_for_the_stale_window(deals: DealServ
         deals.add_note(TEAM, REP, touched.id, "still alive", source="slash")
         deals.mark_won(TEAM, REP, done.id, source="slash")
     with time_machine.travel(start + timedelta(days=7), tick=False):
-        page = deals.list_deals(TEAM, REP, ListDeals("stale"))
+        page = deals.list_deals(TEAM, REP, ListQuery("stale"))
         assert [d.name for d in page.deals] == ["Old"]
         assert deals.is_stale(deals.get(TEAM, old.id))
 

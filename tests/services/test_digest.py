@@ -14,10 +14,10 @@ import pytest
 import time_machine
 
 from bot.money import Money
-from bot.parsing.commands import Amount, DealFields
 from bot.pipeline import Pipeline
 from bot.services.deals import DealService
 from bot.services.digest import Digest, build_digest
+from bot.services.fields import Amount, DealFields
 from storage.db import Database
 from storage.models import Deal
 from tests.conftest import OTHER_REP, REP, TEAM

@@ -10,15 +10,16 @@ import pytest
 import time_machine
 
 from bot.errors import InvalidChange, NotAllowed
-from bot.parsing.commands import DealFields, ListDeals
 from bot.pipeline import Pipeline
 from bot.services.business_days import BusinessCalendar, country_of_zone
 from bot.services.deals import DealService
-from bot.services.deliveries import REMINDER, Deliveries, Key
+from bot.services.deliveries import Deliveries, Key
+from bot.services.fields import DealFields, ListQuery
 from bot.services.reminders import MAX_LISTED, ReminderService, reminder_period
 from bot.services.snoozes import SnoozeFor, SnoozeService, snooze_end
 from bot.services.staleness import StaleRule
 from storage.db import Database
+from storage.enums import DeliveryKind
 from storage.models import Deal
 from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
 
@@ -57,7 +58,7 @@ def send(db: Database, service: ReminderService, as_of: datetime) -> None:
     """Record every due reminder as sent (what a successful job run does)."""
     deliveries = Deliveries(db)
     for reminder in service.due(as_of):
-        key = Key(reminder.team_id, REMINDER, reminder.owner, reminder_period(as_of, service.tz))
+        key = Key(reminder.team_id, DeliveryKind.REMINDER, reminder.owner, reminder_period(as_of, service.tz))
         claim = deliveries.claim(key, as_of)
         assert claim is not None
         service.record_sent(deliveries, claim, reminder, as_of)
@@ -250,7 +251,7 @@ def test_list_stale_and_app_home_use_the_same_rule(db: Database) -> None:
     warm = create(service, "Warm", stage="proposal")
     moment = T0 + timedelta(days=4)
     with at(moment):
-        page = service.list_deals(TEAM, REP, ListDeals(scope="stale"))
+        page = service.list_deals(TEAM, REP, ListQuery(scope="stale"))
     assert [deal.name for deal in page.deals] == ["Hot"]
     assert service.is_stale(service.get(TEAM, hot.id), moment)
     assert not service.is_stale(service.get(TEAM, warm.id), moment)

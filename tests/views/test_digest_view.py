@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from bot.parsing.commands import Amount, DealFields
 from bot.services.deals import DealService
 from bot.services.digest import Digest, build_digest
+from bot.services.fields import Amount, DealFields
 from bot.views.chart import pipeline_chart_png
 from bot.views.digest import MAX_BLOCKS, digest_blocks, digest_text, message
 from bot.views.format import Display

@@ -16,35 +16,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.search_index import SQLITE_DOWN, SQLITE_UP
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 log = logging.getLogger("alembic.runtime.migration")
-
-SQLITE_UP = (
-    """CREATE VIRTUAL TABLE deals_search USING fts5(
-        search_key, content='deals', content_rowid='id', tokenize='trigram'
-    )""",
-    """CREATE TRIGGER deals_search_insert AFTER INSERT ON deals BEGIN
-        INSERT INTO deals_search(rowid, search_key) VALUES (new.id, new.search_key);
-    END""",
-    """CREATE TRIGGER deals_search_delete AFTER DELETE ON deals BEGIN
-        INSERT INTO deals_search(deals_search, rowid, search_key) VALUES ('delete', old.id, old.search_key);
-    END""",
-    """CREATE TRIGGER deals_search_update AFTER UPDATE OF search_key ON deals BEGIN
-        INSERT INTO deals_search(deals_search, rowid, search_key) VALUES ('delete', old.id, old.search_key);
-        INSERT INTO deals_search(rowid, search_key) VALUES (new.id, new.search_key);
-    END""",
-    "INSERT INTO deals_search(deals_search) VALUES ('rebuild')",
-)
-SQLITE_DOWN = (
-    "DROP TRIGGER IF EXISTS deals_search_update",
-    "DROP TRIGGER IF EXISTS deals_search_delete",
-    "DROP TRIGGER IF EXISTS deals_search_insert",
-    "DROP TABLE IF EXISTS deals_search",
-)
 
 
 def upgrade() -> None:
