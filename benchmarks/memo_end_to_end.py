@@ -29,7 +29,7 @@ from bot.app import create_app, deal_service, web_client  # noqa: E402
 from bot.server import SlackWSGIApp  # noqa: E402
 from bot.services.fields import DealFields  # noqa: E402
 from bot.services.memo_deals import vocabulary  # noqa: E402
-from bot.services.memos import MemoQueue  # noqa: E402
+from bot.services.memo_queue import MemoQueue  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.transcription.audio import decode_audio  # noqa: E402
 from bot.workers.memos import build_workers, engine_loader  # noqa: E402
@@ -67,7 +67,7 @@ def main() -> None:
         db = Database.from_url(settings.database_url)
         db.upgrade()
         deals = deal_service(db, settings)
-        deal = deals.create(TEAM, REP, DealFields(name="Globex renewal", company="Globex"), source="cli")
+        deal = deals.create(TEAM, REP, DealFields(name="Globex renewal", company="Globex"), source="cli").deal
         for name, company in (("Hooli pilot", "Hooli"), ("Initech expansion", "Initech")):
             deals.create(TEAM, REP, DealFields(name=name, company=company), source="cli")
         words = vocabulary(deals.open_deals_of(TEAM, REP).deals)

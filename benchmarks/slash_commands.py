@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.pipeline import Pipeline  # noqa: E402
-from bot.services.csvio import import_deals  # noqa: E402
+from bot.services.imports import import_deals  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.fakes.slack_api import FakeSlackAPI  # noqa: E402
 from tests.fakes.slack_client import SlackClient  # noqa: E402

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -13,11 +12,13 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import handlers
 from bot.clock import now
+from bot.handlers import deps as handler_deps
 from bot.handlers import replay, tenancy
 from bot.handlers.deps import Deps
 from bot.logs import log_context, new_request_id
 from bot.services.deals import DealService
-from bot.services.memos import MemoQueue
+from bot.services.memo_queue import MemoQueue
+from bot.services.memos import MemoService
 from bot.services.teams import TeamAdoption
 from bot.settings import Settings
 from storage.db import Database
@@ -38,6 +39,7 @@ def deal_service(db: Database, settings: Settings, *, clock: Callable[[], dateti
         default_currency=settings.default_currency,
         stale_days=settings.stale_days,
         stale_days_by_stage=settings.stale_overrides,
+        tz=settings.tz,
         clock=clock,
     )
 
@@ -71,7 +73,16 @@ def create_app(
         process_before_response=True,
         logger=logging.getLogger("bot.app"),
     )
-    replay.register(app, db)  # first: an exact replay of a signed request does nothing
+    deals = deal_service(db, settings)
+    deps = Deps(
+        settings=settings,
+        deals=deals,
+        memos=MemoService(deals),
+        queue=MemoQueue(db),
+        wake_workers=wake_workers or handler_deps.no_workers,
+    )
+    handler_deps.provide(app, deps)  # first: every middleware, listener and the error handler has it
+    replay.register(app, db)  # an exact replay of a signed request does nothing
     tenancy.register(app, settings)  # before adoption: outsiders never write
     adoption = TeamAdoption(db)
 
@@ -81,8 +92,5 @@ def create_app(
             adoption.adopt(context.team_id)
         next()
 
-    deps = Deps(settings=settings, deals=deal_service(db, settings), memos=MemoQueue(db))
-    if wake_workers is not None:
-        deps = dataclasses.replace(deps, wake_workers=wake_workers)
-    handlers.register(app, deps)
+    handlers.register(app)
     return app

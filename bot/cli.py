@@ -302,7 +302,7 @@ def export(
     team: Annotated[str | None, typer.Option(help="Only this Slack team id.")] = None,
 ) -> None:
     """Write every deal (JSON includes notes) to stdout or a file."""
-    from bot.services.csvio import export_deals
+    from bot.services.exports import export_deals
 
     settings = _settings()
     db = _database(settings)
@@ -322,7 +322,7 @@ def import_(
 ) -> None:
     """Import deals from CSV, all or nothing: a bad row aborts with its row number."""
     from bot.errors import AmbiguousTeam, ImportRejected
-    from bot.services.csvio import import_deals
+    from bot.services.imports import import_deals
     from bot.services.teams import UNASSIGNED, resolve_team
 
     settings = _settings()

@@ -42,7 +42,7 @@ def open_database(settings: Settings, *, serves_slack: bool) -> Database:
 def start_workers(settings: Settings, db: Database) -> MemoWorkers:
     """Transcription workers in this process (DEALBOT_MEMO_WORKERS threads; 0 for none)."""
     from bot.app import deal_service, web_client
-    from bot.services.memos import MemoQueue
+    from bot.services.memo_queue import MemoQueue
     from bot.workers.memos import build_workers
 
     queue = MemoQueue(db, lease=timedelta(seconds=settings.memo_lease_seconds))

@@ -1,18 +1,16 @@
-"""Slack listeners: ack fast, parse, call a service, render a view. No SQL here."""
+"""Slack listeners: ack fast, parse, run one use case, render a view. No SQL here.
+
+Each module holds module-level listener functions and a `register(app)` that wires them; the
+services reach them as the `deps` argument (see `deps.provide`).
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.handlers import actions, commands, errors, events, memos, modals, reminders
-from bot.handlers.deps import Deps
 
 
-def register(app: App, deps: Deps) -> None:
-    commands.register(app, deps)
-    actions.register(app, deps)
-    modals.register(app, deps)
-    events.register(app, deps)
-    memos.register(app, deps)
-    reminders.register(app, deps)
-    errors.register(app, deps)
+def register(app: App) -> None:
+    for module in (commands, actions, modals, events, memos, reminders, errors):
+        module.register(app)

@@ -1,4 +1,4 @@
-"""`/deal …`: parse the text, call the deal service, answer in the ack (ephemeral)."""
+"""`/deal …`: parse the text, run one use case, answer in the ack (ephemeral)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.errors import AmbiguousDeal, DealbotError, ParseError
-from bot.handlers.deps import Deps
+from bot.handlers.deps import Caller, Deps
 from bot.parsing.command import parse_command
 from bot.parsing.commands import (
     AddNote,
@@ -25,15 +25,18 @@ from bot.parsing.commands import (
     ShowDeal,
     UpdateDeal,
 )
-from bot.services.deals import DealUpdate, FieldChange
+from bot.services.deal_rules import FieldChange
+from bot.services.deal_work import DealDetails
+from bot.services.deals import DealUpdate
 from bot.services.fields import Ref
 from bot.views.blocks import Block, section
 from bot.views.deals import candidates, change_value, deal_card, deal_list
 from bot.views.format import Display, mention, safe
 from bot.views.messages import error_text, help_blocks, parse_error_blocks, usage
 from bot.views.modals import new_deal_modal
+from storage.enums import Source
 
-SOURCE = "slash"
+SOURCE = Source.SLASH
 
 
 @dataclass(frozen=True)
@@ -47,29 +50,20 @@ class Reply:
         return {"response_type": "ephemeral", "text": self.text, "blocks": self.blocks}
 
 
-@dataclass(frozen=True)
-class Invocation:
-    team_id: str
-    user_id: str
-    channel_id: str | None
-    text: str
-
-
 class CommandRunner:
-    """Turns one `/deal` invocation into a Reply (or None when a modal opens instead)."""
+    """Turns one parsed `/deal` command into a Reply: one use case, then its view."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, caller: Caller, text: str) -> None:
         self.deps = deps
+        self.caller = caller
+        self.text = text  # as typed: an ambiguous reference's buttons finish it
 
-    def parse(self, text: str) -> Command:
-        return parse_command(text, self.deps.today(), self.deps.settings.pipeline)
-
-    def run(self, call: Invocation, command: Command) -> Reply:
+    def run(self, command: Command) -> Reply:
         d = self.deps.display
         try:
-            return self._dispatch(call, command)
+            return self._dispatch(command)
         except AmbiguousDeal as exc:
-            return Reply(d.t("error.ambiguous", ref=safe(exc.reference, 100)), candidates(exc, call.text, d))
+            return Reply(d.t("error.ambiguous", ref=safe(exc.reference, 100)), candidates(exc, self.text, d))
         except DealbotError as exc:
             message = f":warning: {error_text(exc, d)}"
             blocks = [section(message)]
@@ -78,43 +72,34 @@ class CommandRunner:
                 blocks.append(section(usage(d, subcommand)))
             return Reply(message, blocks)
 
-    def parse_error(self, error: ParseError) -> Reply:
-        d = self.deps.display
-        blocks = parse_error_blocks(error, d, self.deps.settings.pipeline)
-        return Reply(blocks[0]["text"]["text"], blocks)
-
-    def _dispatch(self, call: Invocation, command: Command) -> Reply:
+    def _dispatch(self, command: Command) -> Reply:
         d = self.deps.display
         deals = self.deps.deals
-        team, user = call.team_id, call.user_id
+        team, user = self.caller.team_id, self.caller.user_id
         match command:
             case Help():
                 return Reply(d.t("help.title"), help_blocks(d, self.deps.settings.pipeline))
             case NewDeal(name=name, fields=fields):
-                deal = deals.create(team, user, dataclasses.replace(fields, name=name), source=SOURCE)
-                return self._card(deal.id, team, d.t("reply.created", id=deal.id, name=safe(deal.name, 200)))
-            case UpdateDeal(ref=ref, fields=fields):
-                deal = deals.resolve(team, ref)
-                return self._changed(deals.update(team, user, deal.id, fields, source=SOURCE), team)
-            case AddNote(ref=ref, text=text):
-                deal = deals.resolve(team, ref)
-                deals.add_note(team, user, deal.id, text, source=SOURCE)
-                return self._card(deal.id, team, d.t("reply.noted", id=deal.id, name=safe(deal.name, 200)))
-            case MarkWon(ref=ref):
-                deal = deals.resolve(team, ref)
-                result = deals.mark_won(team, user, deal.id, source=SOURCE)
-                return self._card(
-                    deal.id, team, d.t("reply.won", id=deal.id, name=safe(result.deal.name, 200))
+                created = deals.create(team, user, dataclasses.replace(fields, name=name), source=SOURCE)
+                return _card(
+                    created, d, d.t("reply.created", id=created.deal.id, name=safe(created.deal.name, 200))
                 )
+            case UpdateDeal(ref=ref, fields=fields):
+                return _changed(deals.update(team, user, ref, fields, source=SOURCE), d)
+            case AddNote(ref=ref, text=text):
+                added = deals.add_note(team, user, ref, text, source=SOURCE)
+                deal = added.details.deal
+                return _card(added.details, d, d.t("reply.noted", id=deal.id, name=safe(deal.name, 200)))
+            case MarkWon(ref=ref):
+                won = deals.mark_won(team, user, ref, source=SOURCE)
+                return _card(won.details, d, d.t("reply.won", id=won.deal.id, name=safe(won.deal.name, 200)))
             case MarkLost(ref=ref, reason=reason):
-                deal = deals.resolve(team, ref)
-                result = deals.mark_lost(team, user, deal.id, reason, source=SOURCE)
-                return self._card(
-                    deal.id, team, d.t("reply.lost", id=deal.id, name=safe(result.deal.name, 200))
+                lost = deals.mark_lost(team, user, ref, reason, source=SOURCE)
+                return _card(
+                    lost.details, d, d.t("reply.lost", id=lost.deal.id, name=safe(lost.deal.name, 200))
                 )
             case ShowDeal(ref=ref):
-                deal = deals.resolve(team, ref)
-                return self._card(deal.id, team, None)
+                return _card(deals.details(team, ref), d, None)
             case ListDeals():
                 page = deals.list_deals(team, user, command)
                 title = _list_title(command, d)
@@ -125,20 +110,19 @@ class CommandRunner:
                 return Reply(title, deal_list(page, title, d))
         raise AssertionError(f"unhandled command {command!r}")
 
-    def _card(self, deal_id: int, team_id: str, headline: str | None) -> Reply:
-        d = self.deps.display
-        details = self.deps.deals.details(team_id, deal_id)
-        blocks = deal_card(details.deal, d, details)
-        if headline is not None:
-            blocks.insert(0, section(headline))
-        return Reply(headline or f"#{details.deal.id} {safe(details.deal.name, 200)}", blocks)
 
-    def _changed(self, result: DealUpdate, team_id: str) -> Reply:
-        d = self.deps.display
-        if not result.changes:
-            return self._card(result.deal.id, team_id, d.t("reply.unchanged", id=result.deal.id))
-        summary = ", ".join(_change_text(change, d) for change in result.changes)
-        return self._card(result.deal.id, team_id, d.t("reply.updated", id=result.deal.id, changes=summary))
+def _card(details: DealDetails, d: Display, headline: str | None) -> Reply:
+    blocks = deal_card(details.deal, d, details)
+    if headline is not None:
+        blocks.insert(0, section(headline))
+    return Reply(headline or f"#{details.deal.id} {safe(details.deal.name, 200)}", blocks)
+
+
+def _changed(result: DealUpdate, d: Display) -> Reply:
+    if not result.changes:
+        return _card(result.details, d, d.t("reply.unchanged", id=result.deal.id))
+    summary = ", ".join(_change_text(change, d) for change in result.changes)
+    return _card(result.details, d, d.t("reply.updated", id=result.deal.id, changes=summary))
 
 
 def _change_text(change: FieldChange, d: Display) -> str:
@@ -166,6 +150,15 @@ def _list_title(query: ListDeals, d: Display) -> str:
     return title
 
 
+def parse(text: str, deps: Deps) -> Command:
+    return parse_command(text, deps.today(), deps.settings.pipeline)
+
+
+def parse_error_reply(error: ParseError, deps: Deps) -> Reply:
+    blocks = parse_error_blocks(error, deps.display, deps.settings.pipeline)
+    return Reply(blocks[0]["text"]["text"], blocks)
+
+
 def with_ref(command: Command, deal_id: int) -> Command:
     """The same command aimed at one deal (a candidate chosen after an ambiguous ref)."""
     if isinstance(command, UpdateDeal | AddNote | MarkWon | MarkLost | ShowDeal):
@@ -173,31 +166,26 @@ def with_ref(command: Command, deal_id: int) -> Command:
     return command
 
 
-def register(app: App, deps: Deps) -> None:
-    runner = CommandRunner(deps)
-
-    @app.command("/deal")
-    def deal_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        call = Invocation(
-            team_id=command["team_id"],
-            user_id=command["user_id"],
-            channel_id=command.get("channel_id"),
-            text=command.get("text") or "",
+def deal_command(ack: Ack, command: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
+    text = command.get("text") or ""
+    try:
+        parsed = parse(text, deps)
+    except ParseError as exc:
+        ack(**parse_error_reply(exc, deps).as_kwargs())
+        return
+    if isinstance(parsed, OpenNewDealModal):
+        ack()
+        view = new_deal_modal(
+            deps.display,
+            deps.settings.pipeline,
+            caller.user_id,
+            deps.settings.default_currency,
+            caller.channel_id,
         )
-        try:
-            parsed = runner.parse(call.text)
-        except ParseError as exc:
-            ack(**runner.parse_error(exc).as_kwargs())
-            return
-        if isinstance(parsed, OpenNewDealModal):
-            ack()
-            view = new_deal_modal(
-                deps.display,
-                deps.settings.pipeline,
-                call.user_id,
-                deps.settings.default_currency,
-                call.channel_id,
-            )
-            client.views_open(trigger_id=command["trigger_id"], view=view)
-            return
-        ack(**runner.run(call, parsed).as_kwargs())
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+        return
+    ack(**CommandRunner(deps, caller, text).run(parsed).as_kwargs())
+
+
+def register(app: App) -> None:
+    app.command("/deal")(deal_command)

@@ -1,4 +1,10 @@
-"""What the listeners need, built once per process and shared by every request."""
+"""What the listeners need: the services (built once per process) and who is asking (per request).
+
+`provide(app, deps)` installs the first middleware: it puts `deps` and the request's `caller`
+into bolt's context, from where bolt passes them to any listener that names them as arguments
+(`def edit(ack: Ack, body: dict, client: WebClient, deps: Deps, caller: Caller)`). Listeners
+are then plain module-level functions that tests call directly.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_sdk import WebClient
+from slack_bolt import App, BoltContext
 
 from bot.clock import now, today
+from bot.handlers.tenancy import home_team
 from bot.services.deals import DealService
-from bot.services.memos import MemoQueue
+from bot.services.memo_queue import MemoQueue
+from bot.services.memos import MemoService
 from bot.settings import Settings
 from bot.slack.notifier import Notifier
 from bot.views.format import Display
 from bot.views.home import home_view
-from bot.workers.memos import MemoProcessor
-from storage.enums import JobStatus
 
 
-def _nothing() -> None:
+def no_workers() -> None:
+    """No memo workers in this process to wake (they poll the queue)."""
     return None
 
 
@@ -28,18 +35,9 @@ def _nothing() -> None:
 class Deps:
     settings: Settings
     deals: DealService
-    memos: MemoQueue
-    wake_workers: Callable[[], None] = _nothing  # lets in-process workers start a new job at once
-
-    def attach_memo(self, client: WebClient, user_id: str, team_id: str, job_id: int, deal_id: int) -> str:
-        """Save a transcribed memo that waited for its deal: "saved", "gone" or "not_yours"."""
-        job = self.memos.get(team_id, job_id)
-        if job is None or job.status != JobStatus.AWAITING_DEAL:
-            return "gone"
-        if user_id != job.user_id and not self.settings.is_manager(user_id):
-            return "not_yours"
-        MemoProcessor(self.settings, self.memos, self.deals, client, engine=_nothing).save(job, deal_id)
-        return "saved"
+    memos: MemoService
+    queue: MemoQueue
+    wake_workers: Callable[[], None] = no_workers  # lets in-process workers start a new job at once
 
     @property
     def display(self) -> Display:
@@ -62,3 +60,31 @@ class Deps:
 
     def refresh_home(self, notifier: Notifier, team_id: str, user_id: str) -> None:
         notifier.publish_home(user_id, self.home(team_id, user_id))
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request, and from where. `team_id` is the workspace bolt's authorization
+    established (the bot token's), the one every check and every write uses."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None
+
+    @classmethod
+    def of(cls, context: BoltContext, body: dict[str, Any]) -> Caller:
+        container = body.get("container")
+        # A click in a message names its channel; a click in an ephemeral one may only say it in
+        # its container.
+        channel = context.channel_id or (container.get("channel_id") if isinstance(container, dict) else None)
+        return cls(home_team(context) or "", context.user_id or "", channel)
+
+
+def provide(app: App, deps: Deps) -> None:
+    """Register first: every later middleware, listener and the error handler can take `deps`."""
+
+    @app.middleware
+    def with_deps(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+        context["deps"] = deps
+        context["caller"] = Caller.of(context, body if isinstance(body, dict) else {})
+        next()

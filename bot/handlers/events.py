@@ -7,14 +7,15 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.handlers.deps import Deps
+from bot.handlers.deps import Caller, Deps
 from bot.slack.notifier import Notifier
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
-        deps.refresh_home(Notifier(client), team_id, event["user"])
+def home_opened(event: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    deps.refresh_home(Notifier(client), caller.team_id, caller.user_id)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)

@@ -13,20 +13,24 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.errors import DealChanged, InvalidChange, NotAllowed, ParseError
-from bot.handlers.deps import Deps
+from bot.errors import DealChanged, InvalidChange, MemoUnavailable, NotAllowed, ParseError
+from bot.handlers.deps import Caller, Deps
 from bot.i18n import t
 from bot.ids import INPUT_ACTION, Block, Callback
 from bot.parsing.amounts import parse_amount, parse_currency
+from bot.services.deal_work import DealDetails
 from bot.services.fields import DealFields
+from bot.slack.memo_replies import tell_filed
 from bot.slack.notifier import Notifier
+from bot.slack.values import ModalMetadata
 from bot.views.blocks import section
 from bot.views.deals import deal_card
 from bot.views.format import safe
 from bot.views.messages import error_text, modal_errors
-from bot.views.modals import ModalMetadata, edit_deal_modal
+from bot.views.modals import edit_deal_modal
+from storage.enums import Source
 
-SOURCE = "modal"
+SOURCE = Source.MODAL
 T = TypeVar("T")
 
 # Which form block shows a service error about a deal field.
@@ -46,8 +50,8 @@ _BLOCK_OF_FIELD = {
 }
 
 
-# A form's work: (team, user, metadata) → (deal id, catalog key of the confirmation).
-FormAction = Callable[[str, str, ModalMetadata], tuple[int, str]]
+# A form's work, one use case: (caller, metadata) → (the deal's card, catalog key of the confirmation).
+FormAction = Callable[[Caller, ModalMetadata], tuple[DealDetails, str]]
 
 
 class FormErrors(Exception):
@@ -117,88 +121,99 @@ def _field_errors(error: InvalidChange | NotAllowed, message: str) -> dict[str, 
     return {str(_BLOCK_OF_FIELD.get(field or "", Block.NAME)): message}
 
 
-def register(app: App, deps: Deps) -> None:
-    def finish(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, action: FormAction
-    ) -> int | None:
-        """Run the form's action: a problem the user can fix goes back next to the field and
-        nothing is written; success closes the modal and confirms with the deal card."""
-        team = body.get("team", {}).get("id") or body["user"]["team_id"]
-        user = body["user"]["id"]
-        meta = ModalMetadata.load(view.get("private_metadata"))
-        d = deps.display
-        try:
-            deal_id, headline_key = action(team, user, meta)
-        except FormErrors as exc:
-            ack(response_action="errors", errors=modal_errors(exc.errors))
-            return None
-        except (InvalidChange, NotAllowed) as exc:
-            ack(response_action="errors", errors=modal_errors(_field_errors(exc, error_text(exc, d))))
-            return None
-        except DealChanged as exc:
-            # Someone saved first: show their values; nothing of ours was written.
-            warning = f":warning: {error_text(exc, d)}"
-            current = edit_deal_modal(
-                d, deps.settings.pipeline, exc.current, meta.channel_id, conflict=warning
-            )
-            ack(response_action="update", view=current)
-            return None
-        ack()
-        details = deps.deals.details(team, deal_id)
-        headline = d.t(headline_key, id=deal_id, name=safe(details.deal.name, 200))
-        notifier = Notifier(client)
-        notifier.tell(
-            user, meta.channel_id, headline, [section(headline), *deal_card(details.deal, d, details)]
+def finish(
+    ack: Ack, view: dict[str, Any], client: WebClient, deps: Deps, caller: Caller, action: FormAction
+) -> DealDetails | None:
+    """Run the form's action: a problem the user can fix goes back next to the field and nothing
+    is written; success closes the modal and confirms with the deal card."""
+    meta = ModalMetadata.load(view.get("private_metadata"))
+    d = deps.display
+    try:
+        details, headline_key = action(caller, meta)
+    except FormErrors as exc:
+        ack(response_action="errors", errors=modal_errors(exc.errors))
+        return None
+    except (InvalidChange, NotAllowed) as exc:
+        ack(response_action="errors", errors=modal_errors(_field_errors(exc, error_text(exc, d))))
+        return None
+    except DealChanged as exc:
+        # Someone saved first: show their values; nothing of ours was written.
+        warning = f":warning: {error_text(exc, d)}"
+        current = edit_deal_modal(d, deps.settings.pipeline, exc.current, meta.channel_id, conflict=warning)
+        ack(response_action="update", view=current)
+        return None
+    ack()
+    deal = details.deal
+    headline = d.t(headline_key, id=deal.id, name=safe(deal.name, 200))
+    notifier = Notifier(client)
+    notifier.tell(
+        caller.user_id, meta.channel_id, headline, [section(headline), *deal_card(deal, d, details)]
+    )
+    deps.refresh_home(notifier, caller.team_id, caller.user_id)
+    return details
+
+
+def form_values(view: dict[str, Any]) -> dict[str, Any]:
+    return view["state"]["values"]
+
+
+def new_deal(ack: Ack, view: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
+    def create(who: Caller, meta: ModalMetadata) -> tuple[DealDetails, str]:
+        fields = read_deal_form(form_values(view), deps.settings.locale, clearing=False)
+        return deps.deals.create(who.team_id, who.user_id, fields, source=SOURCE), "reply.created"
+
+    created = finish(ack, view, client, deps, caller, create)
+    meta = ModalMetadata.load(view.get("private_metadata"))
+    if created is not None and meta.memo_job_id is not None:
+        # "New deal from this memo": the memo becomes the new deal's first note.
+        file_memo_on(created.deal.id, meta.memo_job_id, client, deps, caller)
+
+
+def file_memo_on(deal_id: int, job_id: int, client: WebClient, deps: Deps, caller: Caller) -> None:
+    """File a memo that waited for its deal on the deal just made; tell the rep in the memo's thread."""
+    try:
+        filed = deps.memos.file(caller.team_id, caller.user_id, job_id, deal_id)
+    except MemoUnavailable:
+        return  # filed meanwhile (a second click); the new deal stays, without the memo
+    tell_filed(Notifier(client), filed, deps.display)
+
+
+def edit_deal(ack: Ack, view: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
+    def save(who: Caller, meta: ModalMetadata) -> tuple[DealDetails, str]:
+        fields = read_deal_form(form_values(view), deps.settings.locale, clearing=True)
+        result = deps.deals.update(
+            who.team_id,
+            who.user_id,
+            meta.require_deal(),
+            fields,
+            source=SOURCE,
+            expected_version=meta.version,
         )
-        deps.refresh_home(notifier, team, user)
-        return deal_id
+        return result.details, "reply.saved" if result.changes else "reply.unchanged"
 
-    def form_values(view: dict[str, Any]) -> dict[str, Any]:
-        return view["state"]["values"]
-
-    @app.view(Callback.NEW_DEAL)
-    def new_deal(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        def create(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
-            fields = read_deal_form(form_values(view), deps.settings.locale, clearing=False)
-            return deps.deals.create(team, user, fields, source=SOURCE).id, "reply.created"
-
-        deal_id = finish(ack, body, view, client, create)
-        meta = ModalMetadata.load(view.get("private_metadata"))
-        if deal_id is not None and meta.memo_job_id is not None:
-            # "New deal from this memo": the memo becomes the new deal's first note.
-            deps.attach_memo(client, body["user"]["id"], body["team"]["id"], meta.memo_job_id, deal_id)
-
-    @app.view(Callback.EDIT_DEAL)
-    def edit_deal(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        def save(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
-            fields = read_deal_form(form_values(view), deps.settings.locale, clearing=True)
-            result = deps.deals.update(
-                team, user, _deal_of(meta), fields, source=SOURCE, expected_version=meta.version
-            )
-            return result.deal.id, "reply.saved" if result.changes else "reply.unchanged"
-
-        finish(ack, body, view, client, save)
-
-    @app.view(Callback.NOTE)
-    def add_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        def note(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
-            text = _text(form_values(view), Block.NOTE) or ""
-            deps.deals.add_note(team, user, _deal_of(meta), text, source=SOURCE)
-            return _deal_of(meta), "reply.noted"
-
-        finish(ack, body, view, client, note)
-
-    @app.view(Callback.LOST)
-    def mark_lost(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        def lose(team: str, user: str, meta: ModalMetadata) -> tuple[int, str]:
-            reason = _text(form_values(view), Block.REASON)
-            deps.deals.mark_lost(team, user, _deal_of(meta), reason, source=SOURCE)
-            return _deal_of(meta), "reply.lost"
-
-        finish(ack, body, view, client, lose)
+    finish(ack, view, client, deps, caller, save)
 
 
-def _deal_of(meta: ModalMetadata) -> int:
-    if meta.deal_id is None:
-        raise ValueError("this form carries no deal id")
-    return meta.deal_id
+def add_note(ack: Ack, view: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
+    def note(who: Caller, meta: ModalMetadata) -> tuple[DealDetails, str]:
+        text = _text(form_values(view), Block.NOTE) or ""
+        added = deps.deals.add_note(who.team_id, who.user_id, meta.require_deal(), text, source=SOURCE)
+        return added.details, "reply.noted"
+
+    finish(ack, view, client, deps, caller, note)
+
+
+def mark_lost(ack: Ack, view: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
+    def lose(who: Caller, meta: ModalMetadata) -> tuple[DealDetails, str]:
+        reason = _text(form_values(view), Block.REASON)
+        result = deps.deals.mark_lost(who.team_id, who.user_id, meta.require_deal(), reason, source=SOURCE)
+        return result.details, "reply.lost"
+
+    finish(ack, view, client, deps, caller, lose)
+
+
+def register(app: App) -> None:
+    app.view(Callback.NEW_DEAL)(new_deal)
+    app.view(Callback.EDIT_DEAL)(edit_deal)
+    app.view(Callback.NOTE)(add_note)
+    app.view(Callback.LOST)(mark_lost)

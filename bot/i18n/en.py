@@ -152,6 +152,7 @@ MESSAGES: dict[str, str] = {
     "error.no_managers": "none set: see DEALBOT_MANAGERS",
     "error.changed": "Deal #{id} changed while you were editing; nothing of yours was saved. These are its current values.",
     "error.unexpected": "Something went wrong on our side (reference {ref}). Please try again.",
+    "error.stale_action": "This button or form is out of date, so nothing was changed. Open the deal again, e.g. `/deal show #12`.",
     "error.outsider": (
         "Sorry, dealbot only works for members of the workspace it is installed in. People from other "
         "organizations in a shared channel cannot see or change its deals."

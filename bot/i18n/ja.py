@@ -152,6 +152,7 @@ MESSAGES: dict[str, str] = {
     "error.no_managers": "未設定: DEALBOT_MANAGERS を参照",
     "error.changed": "編集中に #{id} が他の人によって更新されたため、保存していません。現在の値を表示しています。",
     "error.unexpected": "システム側でエラーが発生しました(参照番号 {ref})。もう一度お試しください。",
+    "error.stale_action": "このボタンまたはフォームは古くなっているため、何も変更していません。`/deal show #12` などで案件を開き直してください。",
     "error.outsider": (
         "申し訳ありません。dealbot はインストールされたワークスペースのメンバー専用です。"
         "共有チャンネルにいる他の組織の方は案件を閲覧・変更できません。"

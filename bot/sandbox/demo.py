@@ -27,10 +27,12 @@ from sqlalchemy import select, update
 from bot.app import deal_service
 from bot.pipeline import LOST, WON, Pipeline
 from bot.sandbox.people import ALEX, HANA, TEAM_ID
+from bot.services.deal_work import VoiceTranscript
 from bot.services.deals import DealService
 from bot.services.fields import Amount, DealFields
 from bot.settings import Settings
 from storage.db import Database
+from storage.enums import NoteKind, Source
 from storage.models import Deal
 
 SEED = 6  # the demo is the same every time (issue 6)
@@ -339,13 +341,13 @@ def _play(service: DealService, op: _Op, ids: dict[int, int], language: Language
     """Do one step through the service, as the deal's owner."""
     owner = DEALS[op.deal].owner
     if op.action == "create":
-        ids[op.deal] = service.create(TEAM_ID, owner, op.fields, source=op.source).id
+        ids[op.deal] = service.create(TEAM_ID, owner, op.fields, source=Source(op.source)).deal.id
     elif op.action == "update":
-        service.update(TEAM_ID, owner, ids[op.deal], op.fields, source=op.source)
+        service.update(TEAM_ID, owner, ids[op.deal], op.fields, source=Source(op.source))
     elif op.action == WON:
-        service.mark_won(TEAM_ID, owner, ids[op.deal], source=op.source)
+        service.mark_won(TEAM_ID, owner, ids[op.deal], source=Source(op.source))
     elif op.action == LOST:
-        service.mark_lost(TEAM_ID, owner, ids[op.deal], op.text, source=op.source)
+        service.mark_lost(TEAM_ID, owner, ids[op.deal], op.text, source=Source(op.source))
     else:
         voice = op.action == "voice"
         service.add_note(
@@ -353,12 +355,9 @@ def _play(service: DealService, op: _Op, ids: dict[int, int], language: Language
             owner,
             ids[op.deal],
             op.text or "",
-            source=op.source,
-            kind="voice" if voice else "text",
-            language=language if voice else None,
-            duration_seconds=op.seconds,
-            engine=VOICE_ENGINE if voice else None,
-            model=VOICE_MODEL if voice else None,
+            source=Source(op.source),
+            kind=NoteKind.VOICE if voice else NoteKind.TEXT,
+            transcript=VoiceTranscript(language, op.seconds, VOICE_ENGINE, VOICE_MODEL) if voice else None,
         )
 
 

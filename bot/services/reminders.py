@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from itertools import groupby
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
+from bot.clock import local_midnight
 from bot.clock import now as clock_now
 from bot.services.business_days import BusinessCalendar
 from bot.services.deliveries import Claim, Deliveries
@@ -42,11 +43,6 @@ class OwnerReminder:
     @property
     def more(self) -> int:
         return self.total - len(self.deals)
-
-
-def local_midnight(day: date, tz: tzinfo) -> datetime:
-    """The moment `day` starts in `tz`."""
-    return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def reminder_period(as_of: datetime, tz: tzinfo) -> str:

@@ -101,21 +101,3 @@ def encode(suggestion: Suggestion, currency: str) -> str:
     if isinstance(value, Amount):
         return f"{value.value} {value.currency or currency}"
     return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def decode(field: str, text: str) -> DealFields:
-    """The DealFields that apply an encoded suggestion."""
-    if field == "amount":
-        major, _, currency = text.partition(" ")
-        return DealFields(amount=Amount(Decimal(major), currency or None))
-    if field == "close_date":
-        return DealFields(close_date=date.fromisoformat(text))
-    if field == "next_step_due":
-        return DealFields(next_step_due=date.fromisoformat(text))
-    if field == "probability":
-        return DealFields(probability=int(text))
-    if field == "stage":
-        return DealFields(stage=text)
-    if field == "next_step":
-        return DealFields(next_step=text)
-    raise ValueError(f"not a suggestible field: {field}")

@@ -1,4 +1,6 @@
-"""One way to reach people: ephemeral in the channel they used, else a DM from the app.
+"""Every Slack write that is not the direct answer to a request: DMs, ephemeral confirmations,
+threaded replies, reactions, App Home, uploads. Ephemeral goes to the channel people used, else
+a DM from the app.
 
 Scheduled messages (reminders, digests) use `deliver` and `upload`, which raise
 `DeliveryFailed` with Slack's error code instead of swallowing it, so the caller can record the
@@ -8,7 +10,9 @@ handler (`bot.app.web_client`) before anything is raised.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from enum import StrEnum
 from typing import Any
 
 from slack_sdk import WebClient
@@ -17,6 +21,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.errors import DeliveryFailed
 
 log = logging.getLogger(__name__)
+
+
+class Reaction(StrEnum):
+    """The emoji dealbot puts on a shared voice memo, so the rep sees where it is."""
+
+    RECEIVED = "eyes"
+    FILED = "white_check_mark"
+    FAILED = "warning"
 
 
 class Notifier:
@@ -47,6 +59,36 @@ class Notifier:
                 # has not joined. The person still gets the answer, privately.
                 log.info("ephemeral to %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
         self.dm(user_id, text, blocks)
+
+    def reply(
+        self,
+        user_id: str,
+        channel_id: str | None,
+        thread_ts: str | None,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """In the thread of the message at `thread_ts`; in a DM with `user_id` when we don't know it."""
+        if not (channel_id and thread_ts):
+            self.dm(user_id, text, blocks)
+            return
+        try:
+            self.client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not reply in %s: %s", channel_id, exc.response.get("error"))
+
+    def react(
+        self, channel_id: str | None, ts: str | None, reaction: Reaction, *, replacing: Reaction | None = None
+    ) -> None:
+        """Put `reaction` on a message (taking `replacing` off first). A courtesy: a reaction that is
+        already there, or a message that is gone, is no matter."""
+        if not (channel_id and ts):
+            return
+        if replacing is not None:
+            with contextlib.suppress(SlackApiError):
+                self.client.reactions_remove(channel=channel_id, timestamp=ts, name=replacing)
+        with contextlib.suppress(SlackApiError):
+            self.client.reactions_add(channel=channel_id, timestamp=ts, name=reaction)
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         try:

@@ -6,7 +6,9 @@ from datetime import date
 
 from bot.errors import AmbiguousDeal
 from bot.ids import Action
-from bot.services.deals import DealDetails, DealPage, parse_stored_amount
+from bot.services.deal_lists import DealPage
+from bot.services.deal_rules import parse_stored_amount
+from bot.services.deal_work import DealDetails
 from bot.views.blocks import BUTTON_VALUE, Block, actions, button, context, divider, fields, header, section
 from bot.views.format import Display, mention, safe
 from storage.models import Deal, DealEvent

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.ids import Action
-from bot.services.suggestions import Suggestion, encode
+from bot.services.memos import FiledMemo
+from bot.services.suggestions import encode
+from bot.slack.values import MemoApplyButton, MemoDealButton, MemoJobButton
 from bot.views.blocks import Block, actions, button, context, section
 from bot.views.deals import change_value
 from bot.views.format import Display, safe
@@ -32,8 +34,9 @@ def memo_meta(job: MemoJob, d: Display) -> Block:
     )
 
 
-def saved_blocks(job: MemoJob, deal: Deal, suggestions: list[Suggestion], d: Display) -> list[Block]:
+def saved_blocks(filed: FiledMemo, d: Display) -> list[Block]:
     """The memo's note is on the deal; here is what we heard, and what you may want to update."""
+    job, deal, suggestions = filed.job, filed.details.deal, filed.suggestions
     blocks: list[Block] = [
         section(d.t("memo.saved", id=deal.id, name=safe(deal.name, 200))),
         transcript_block(job.transcript or "", d),
@@ -43,7 +46,7 @@ def saved_blocks(job: MemoJob, deal: Deal, suggestions: list[Suggestion], d: Dis
         blocks.append(section(f"*{d.t('memo.suggestions')}*"))
         for suggestion in suggestions[:8]:
             encoded = encode(suggestion, deal.currency)
-            value = f"{deal.id}|{suggestion.field}|{encoded}"
+            value = MemoApplyButton(deal=deal.id, field=suggestion.field, value=encoded).encode()
             shown = change_value(suggestion.field, encoded, d)  # encoded as history stores it
             blocks.append(
                 section(
@@ -65,8 +68,12 @@ def choose_deal_blocks(job: MemoJob, candidates: list[Deal], d: Display) -> list
         blocks.append(
             section(
                 d.deal_line(deal),
-                accessory=button(d.t("button.this_deal"), Action.MEMO_DEAL, f"{job.id}:{deal.id}"),
+                accessory=button(
+                    d.t("button.this_deal"), Action.MEMO_DEAL, MemoDealButton(job.id, deal.id).encode()
+                ),
             )
         )
-    blocks.append(actions(button(d.t("button.memo_new_deal"), Action.MEMO_NEW_DEAL, str(job.id))))
+    blocks.append(
+        actions(button(d.t("button.memo_new_deal"), Action.MEMO_NEW_DEAL, MemoJobButton(job.id).encode()))
+    )
     return blocks

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from bot.errors import DealChanged, DealNotFound, InvalidChange, NotAllowed, ParseError
+from bot.errors import (
+    DealChanged,
+    DealNotFound,
+    InvalidChange,
+    MemoUnavailable,
+    NotAllowed,
+    ParseError,
+    StaleAction,
+)
 from bot.pipeline import Pipeline
 from bot.views.blocks import Block, context, section
 from bot.views.format import Display, mention, safe
@@ -63,14 +70,18 @@ def error_text(error: Exception, display: Display) -> str:
     if isinstance(error, InvalidChange):
         params = {key: safe(str(value), 300) for key, value in error.params.items()}
         return d.t(f"invalid.{error.code}", **params)
-    return d.t("error.unexpected")
+    if isinstance(error, StaleAction):
+        return d.t("error.stale_action")
+    if isinstance(error, MemoUnavailable):
+        return d.t("memo.not_yours" if error.reason == "not_yours" else "memo.already_saved")
+    if isinstance(error, ParseError):
+        return d.t(
+            f"parse.{error.code}", **{key: safe(str(value), 300) for key, value in error.params.items()}
+        )
+    return d.t("error.unexpected", ref="—")
 
 
 def modal_errors(errors: dict[str, str]) -> dict[str, str]:
     """Errors shown under a modal's fields are plain text in Slack: our messages' `code` marks
     would show as literal backticks there, so the quoted parts get quotation marks instead."""
     return {block: CODE_SPAN.sub(r"“\1”", message) for block, message in errors.items()}
-
-
-def text_reply(text: str) -> dict[str, Any]:
-    return {"text": text, "blocks": [section(text)]}

@@ -1,13 +1,14 @@
-"""Transcription workers: claim a memo job, download, decode, transcribe, save, reply.
+"""Transcription workers: claim a memo job, download, decode, transcribe, file it, reply.
 
 Runs in `dealbot run`/`serve` (in-process threads) and alone in `dealbot worker`. The model
-loads once per process and is shared by the threads. Every failure ends in a message to the
-rep and a failed (or retried) job, never in a dead worker.
+loads once per process, when the workers start, and is shared by the threads. Filing is the
+memo use case (`MemoService`); the Slack side (thread reply, reactions) goes through the
+notifier. Every failure ends in a message to the rep and a failed (or retried) job, never in a
+dead worker.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
@@ -20,27 +21,32 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import today
-from bot.errors import AudioError, AudioTooLong, DealNotFound, DownloadError, NotAllowed
+from bot.errors import (
+    AudioError,
+    AudioTooLong,
+    DealNotFound,
+    DownloadError,
+    InvalidChange,
+    MemoUnavailable,
+    NotAllowed,
+)
 from bot.logs import log_context
 from bot.services.deals import DealService
 from bot.services.memo_deals import deal_named_in, likely_deals, vocabulary
-from bot.services.memos import MemoQueue, is_audio
-from bot.services.suggestions import suggest
+from bot.services.memo_queue import MemoQueue, is_audio
+from bot.services.memos import MemoService
 from bot.settings import Settings
 from bot.slack.files import FileHosts, download
+from bot.slack.memo_replies import ask_which_deal, tell_failed, tell_filed
+from bot.slack.notifier import Notifier
 from bot.transcription.audio import decode_audio
 from bot.views.format import Display
-from bot.views.memos import choose_deal_blocks, saved_blocks
 from bot.views.messages import error_text
 from storage.enums import JobStatus
 from storage.memos import MemoJob
 
 log = logging.getLogger(__name__)
 
-RECEIVED = "eyes"
-FILED_REACTION = "white_check_mark"
-FAILED_REACTION = "warning"
 # Download problems worth another attempt (Slack or the network hiccuped); the rest are final.
 RETRYABLE_DOWNLOAD = frozenset({"network", "http"})
 ABANDONED = "abandoned"
@@ -53,7 +59,7 @@ class MemoOutcome:
 
 
 class MemoProcessor:
-    """One job from the queue to a note (or a clear failure), with the Slack side effects."""
+    """One job from the queue to a filed note (or a clear failure), told to the rep in Slack."""
 
     def __init__(
         self,
@@ -66,7 +72,9 @@ class MemoProcessor:
         self.settings = settings
         self.queue = queue
         self.deals = deals
+        self.memos = MemoService(deals)
         self.client = client
+        self.notifier = Notifier(client)
         self.engine = engine
         self.hosts = FileHosts(settings.slack_api_url)
 
@@ -93,14 +101,14 @@ class MemoProcessor:
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             return self._retry_or_fail(job, self.display.t("memo.error.slack", error=error), retryable=True)
-        except (NotAllowed, DealNotFound) as exc:  # the message named someone else's deal, or none
+        except (NotAllowed, DealNotFound, InvalidChange) as exc:  # the message named someone else's deal
             return self._retry_or_fail(job, error_text(exc, self.display), retryable=False)
 
     def _process(self, job: MemoJob) -> MemoOutcome:
         file = self._file_details(job)
         if is_audio(file) is False:
             self.queue.ignore(job.id)
-            return MemoOutcome(job.id, "ignored")
+            return MemoOutcome(job.id, JobStatus.IGNORED)
         token = self.settings.secret("slack_bot_token")
         url = file.get("url_private_download") or file.get("url_private") or ""
         data = download(
@@ -132,33 +140,15 @@ class MemoProcessor:
             return self._abandoned(job)
         named = deal_named_in(job.message_text, self.deals, job.team_id, job.user_id)
         if named is not None:
-            self.save(job, named.id)
-            return MemoOutcome(job.id, "done")
+            try:
+                filed = self.memos.file(job.team_id, job.user_id, job.id, named.id, worker=job.worker)
+            except MemoUnavailable:
+                return self._abandoned(job)
+            tell_filed(self.notifier, filed, self.display)
+            return MemoOutcome(job.id, JobStatus.FILED)
         self.queue.awaiting_deal(job.id)
-        candidates = likely_deals(transcript.text, mine)
-        self._reply(job, self.display.t("memo.which_deal"), choose_deal_blocks(job, candidates, self.display))
-        return MemoOutcome(job.id, "awaiting_deal")
-
-    def save(self, job: MemoJob, deal_id: int) -> None:
-        """Attach the transcript to the deal as a voice note and answer with suggestions."""
-        note = self.deals.add_note(
-            job.team_id,
-            job.user_id,
-            deal_id,
-            job.transcript or "",
-            source="voice",
-            kind="voice",
-            language=job.language,
-            duration_seconds=job.duration_seconds,
-            engine=job.engine,
-            model=job.model,
-        )
-        self.queue.done(job.id, note.id, deal_id)
-        deal = self.deals.get(job.team_id, deal_id)
-        heard = suggest(job.transcript or "", today(self.settings.tz), self.settings.pipeline)
-        blocks = saved_blocks(job, deal, heard, self.display)
-        self._reply(job, blocks[0]["text"]["text"], blocks)
-        self._react(job, FILED_REACTION, remove=RECEIVED)
+        ask_which_deal(self.notifier, job, likely_deals(transcript.text, mine), self.display)
+        return MemoOutcome(job.id, JobStatus.AWAITING_DEAL)
 
     def _file_details(self, job: MemoJob) -> dict[str, Any]:
         """files.info: the download URL and size, and the thread when the event lacked it."""
@@ -193,32 +183,10 @@ class MemoProcessor:
             self._fail(job, message)
             return MemoOutcome(job.id, JobStatus.FAILED)
         log.warning("memo job %s will be retried: %s", job.id, message)
-        return MemoOutcome(job.id, "queued")
+        return MemoOutcome(job.id, JobStatus.QUEUED)
 
     def _fail(self, job: MemoJob, message: str) -> None:
-        text = f":warning: {message}"
-        self._reply(job, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
-        self._react(job, FAILED_REACTION, remove=RECEIVED)
-
-    def _reply(self, job: MemoJob, text: str, blocks: list[dict[str, Any]]) -> None:
-        """In the memo's thread; in a DM with the rep when we don't know where it was shared."""
-        try:
-            if job.channel_id and job.message_ts:
-                self.client.chat_postMessage(
-                    channel=job.channel_id, thread_ts=job.message_ts, text=text, blocks=blocks
-                )
-                return
-            opened = self.client.conversations_open(users=job.user_id)
-            self.client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
-        except SlackApiError as exc:
-            log.warning("could not answer memo job %s: %s", job.id, exc.response.get("error"))
-
-    def _react(self, job: MemoJob, name: str, *, remove: str) -> None:
-        if not (job.channel_id and job.message_ts):
-            return
-        for method, emoji in ((self.client.reactions_remove, remove), (self.client.reactions_add, name)):
-            with contextlib.suppress(SlackApiError):  # a courtesy: already there, or gone
-                method(channel=job.channel_id, timestamp=job.message_ts, name=emoji)
+        tell_failed(self.notifier, job, message)
 
 
 def _first_share(file: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -299,6 +267,12 @@ class MemoWorkers:
                 self._busy.pop(name, None)
 
     def _loop(self) -> None:
+        try:
+            # Load the model now, not when the first memo arrives: the rep's wait is the
+            # transcription, never the model's loading (the engine is shared, loaded once).
+            self.processor.engine()
+        except Exception:
+            log.exception("could not load the transcription model; each memo will try again")
         while not self._stop.is_set():
             try:
                 outcome = self.run_once()
@@ -311,7 +285,7 @@ class MemoWorkers:
 
 
 def engine_loader(settings: Settings) -> Callable[[], Any]:
-    """The configured engine, loaded on first use and then shared (once per process)."""
+    """The configured engine, loaded on first use (a worker thread's start) and then shared."""
 
     def load() -> Any:
         from pathlib import Path

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from bot.app import deal_service, web_client
 from bot.ids import Action, Callback
-from bot.services.memos import MemoQueue
+from bot.services.memo_queue import MemoQueue
+from bot.slack.values import MemoApplyButton
 from bot.workers.memos import MemoWorkers, build_workers
 from storage.memos import MemoJob
 from storage.models import Deal, DealEvent, Note
@@ -114,7 +115,7 @@ def test_a_memo_naming_its_deal_becomes_a_voice_note_once_with_updates_to_apply(
         for b in reply["blocks"]
         if b.get("accessory", {}).get("action_id") == Action.MEMO_APPLY
     ]
-    amount = next(button for button in apply if "|amount|" in button["value"])
+    amount = next(button for button in apply if MemoApplyButton.decode(button["value"]).field == "amount")
     assert "eyes" in [c.args["name"] for c in bot.api.calls("reactions.remove")]
     assert "white_check_mark" in [c.args["name"] for c in bot.api.calls("reactions.add")]
 

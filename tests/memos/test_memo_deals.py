@@ -13,7 +13,7 @@ from tests.conftest import OTHER_REP, REP, TEAM
 
 
 def make(deals: DealService, name: str, company: str | None = None, owner: str = REP) -> int:
-    return deals.create(TEAM, owner, DealFields(name=name, company=company), source="slash").id
+    return deals.create(TEAM, owner, DealFields(name=name, company=company), source="slash").deal.id
 
 
 def test_a_number_in_the_message_names_the_deal(deals: DealService) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import func, select
 
-from bot.services.memos import MESSAGE_GRACE, MemoQueue, MemoSource
+from bot.services.memo_queue import MESSAGE_GRACE, MemoQueue, MemoSource
 from storage.db import Database
 from storage.enums import JobStatus
 from storage.memos import MemoJob

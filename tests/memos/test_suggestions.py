@@ -9,7 +9,8 @@ import pytest
 
 from bot.pipeline import Pipeline
 from bot.services.fields import Amount, DealFields
-from bot.services.suggestions import decode, encode, suggest
+from bot.services.suggestions import encode, suggest
+from bot.slack.values import MemoApplyButton
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -52,7 +53,8 @@ def test_suggestions_survive_the_trip_through_a_button() -> None:
     for suggestion in suggest(
         "Budget is $60,000. Close by end of month. 確度は40%。", TODAY, Pipeline.default()
     ):
-        fields = decode(suggestion.field, encode(suggestion, "USD"))
+        button = MemoApplyButton(deal=1, field=suggestion.field, value=encode(suggestion, "USD"))
+        fields = MemoApplyButton.decode(button.encode()).fields()
         assert fields.given() == suggestion.fields.given() or (
             suggestion.field == "amount" and fields == DealFields(amount=Amount(Decimal(60000), "USD"))
         )

@@ -37,7 +37,7 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, text
 
 from bot.pipeline import Pipeline
-from bot.services.csvio import import_deals
+from bot.services.imports import import_deals
 from storage.db import Database
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SlackClient

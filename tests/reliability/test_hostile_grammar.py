@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidChange, ParseError
-from bot.handlers.commands import CommandRunner, Invocation
-from bot.handlers.deps import Deps
+from bot.handlers.commands import CommandRunner, Reply, parse, parse_error_reply
+from bot.handlers.deps import Caller, Deps
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import parse_command
 from bot.parsing.commands import AddNote, OpenNewDealModal
@@ -26,7 +26,8 @@ from bot.parsing.dates import parse_date
 from bot.pipeline import Pipeline
 from bot.services.deals import DealService
 from bot.services.fields import DealFields, Ref
-from bot.services.memos import MemoQueue
+from bot.services.memo_queue import MemoQueue
+from bot.services.memos import MemoService
 from bot.settings import Settings
 from bot.views.modals import new_deal_modal
 from storage.db import Database
@@ -139,8 +140,17 @@ def test_an_owner_id_longer_than_any_slack_id_is_refused_by_name() -> None:
 
 
 @pytest.fixture
-def runner(settings: Settings, db: Database, deals: DealService) -> CommandRunner:
-    return CommandRunner(Deps(settings=settings, deals=deals, memos=MemoQueue(db)))
+def deps(settings: Settings, db: Database, deals: DealService) -> Deps:
+    return Deps(settings=settings, deals=deals, memos=MemoService(deals), queue=MemoQueue(db))
+
+
+def run(deps: Deps, text: str, channel: str | None = None) -> Reply:
+    """What `/deal <text>` answers, the way the slash-command listener answers it."""
+    try:
+        command = parse(text, deps)
+    except ParseError as error:
+        return parse_error_reply(error, deps)
+    return CommandRunner(deps, Caller(TEAM, REP, channel), text).run(command)
 
 
 def assert_valid_reply(text: str, blocks: list[dict[str, object]]) -> None:
@@ -150,20 +160,18 @@ def assert_valid_reply(text: str, blocks: list[dict[str, object]]) -> None:
 
 @ON_A_DATABASE
 @given(text=st.one_of(TEXT, GLUED))
-def test_any_command_text_gets_a_valid_block_kit_reply(
-    runner: CommandRunner, settings: Settings, text: str
-) -> None:
+def test_any_command_text_gets_a_valid_block_kit_reply(deps: Deps, settings: Settings, text: str) -> None:
     try:
-        command = runner.parse(text)
+        command = parse(text, deps)
     except ParseError as error:
-        reply = runner.parse_error(error)
+        reply = parse_error_reply(error, deps)
         assert_valid_reply(reply.text, reply.blocks)
         return
     if isinstance(command, OpenNewDealModal):
-        view = new_deal_modal(runner.deps.display, settings.pipeline, REP, settings.default_currency, None)
+        view = new_deal_modal(deps.display, settings.pipeline, REP, settings.default_currency, None)
         assert view_errors(view) == []
         return
-    reply = runner.run(Invocation(TEAM, REP, "C0SALES", text), command)
+    reply = run(deps, text, "C0SALES")
     assert_valid_reply(reply.text, reply.blocks)
 
 
@@ -172,11 +180,11 @@ def test_any_command_text_gets_a_valid_block_kit_reply(
     name=st.text(CHARACTER, min_size=1, max_size=200), words=st.lists(st.one_of(GRAMMAR, WORD), max_size=6)
 )
 def test_commands_on_a_deal_with_a_hostile_name_get_valid_replies(
-    runner: CommandRunner, deals: DealService, name: str, words: list[str]
+    deps: Deps, deals: DealService, name: str, words: list[str]
 ) -> None:
     """Every subcommand aimed at the deal by number, with hostile words after it."""
     try:
-        deal = deals.create(TEAM, REP, DealFields(name=name), source="slash")
+        deal = deals.create(TEAM, REP, DealFields(name=name), source="slash").deal
     except InvalidChange as refused:  # blank once NUL and spaces are gone
         assert refused.code == "missing_name" and not name.replace("\x00", "").split()
         return
@@ -189,12 +197,9 @@ def test_commands_on_a_deal_with_a_hostile_name_get_valid_replies(
         f"lost {ref} {rest}",
         f"won {ref}",
     ):
-        try:
-            reply = runner.run(Invocation(TEAM, REP, None, text), runner.parse(text))
-        except ParseError as error:
-            reply = runner.parse_error(error)
+        reply = run(deps, text)
         assert_valid_reply(reply.text, reply.blocks)
-    found = runner.run(Invocation(TEAM, REP, None, "list all"), runner.parse("list all"))
+    found = run(deps, "list all")
     assert_valid_reply(found.text, found.blocks)
 
 
@@ -233,7 +238,7 @@ def test_a_parsed_amount_is_stored_as_minor_units_that_fit_the_column(
     try:
         deal = deals.create(
             TEAM, REP, DealFields(name="Acme", amount=amount, currency=currency), source="slash"
-        )
+        ).deal
     except InvalidChange as change:
         assert change.field in ("amount", "currency")
         return

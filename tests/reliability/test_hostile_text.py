@@ -22,9 +22,11 @@ from bot.app import deal_service, web_client
 from bot.clock import now
 from bot.ids import Action, Block, Callback
 from bot.scheduler.jobs import Jobs
-from bot.services.memos import MemoQueue, MemoSource
+from bot.services.memo_queue import MemoQueue, MemoSource
+from bot.services.memos import MemoService
+from bot.slack.memo_replies import tell_filed
 from bot.slack.notifier import Notifier
-from bot.workers.memos import MemoProcessor
+from bot.views.format import Display
 from storage.db import Database
 from storage.models import Deal, Note
 from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
@@ -233,10 +235,9 @@ def test_a_hostile_40000_character_transcript_is_saved_whole_and_answered_safely
     )
     transcript = f"{LONG_NOTE} next step send the quote by friday amount 50k"
     queue.update(job.id, transcript=transcript, language="en", duration_seconds=1800.0, engine="e", model="m")
-    saved = queue.get(TEAM, job.id)
-    assert saved is not None
-    deals = deal_service(bot.db, bot.settings)
-    MemoProcessor(bot.settings, queue, deals, web_client(bot.settings), engine=lambda: None).save(saved, 1)
+    queue.awaiting_deal(job.id)
+    filed = MemoService(deal_service(bot.db, bot.settings)).file(TEAM, REP, job.id, 1)
+    tell_filed(Notifier(web_client(bot.settings)), filed, Display(bot.settings.locale, bot.settings.tz))
     assert notes(bot) == [transcript.strip()]
     [answer] = bot.api.wait_for("chat.postMessage")
     assert any("…" in text for text in texts(answer.args["blocks"]))

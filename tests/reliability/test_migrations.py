@@ -362,7 +362,7 @@ def test_the_app_reads_searches_and_writes_deals_made_before_the_upgrade(
     assert deals.details(TEAM, 1).note_count == 2
 
     deals.add_note(TEAM, REP, 1, "アップグレード後のメモ", source="slash")
-    new = deals.create(TEAM, REP, DealFields(name="After upgrade", company="Zenith Two"), source="slash")
+    new = deals.create(TEAM, REP, DealFields(name="After upgrade", company="Zenith Two"), source="slash").deal
     assert new.id == 4
     assert {d.id for d in deals.find(TEAM, "zenith").deals} == {2, 4}
     assert deals.details(TEAM, 1).note_count == 3
@@ -419,7 +419,7 @@ def test_an_online_sqlite_backup_taken_while_the_bot_writes_is_consistent(tmp_pa
 
     def keep_writing() -> None:
         while not stop.is_set():
-            deal = deals.create(TEAM, REP, DealFields(name=f"書き込み中 {len(written)}"), source="slash")
+            deal = deals.create(TEAM, REP, DealFields(name=f"書き込み中 {len(written)}"), source="slash").deal
             deals.add_note(TEAM, REP, deal.id, "メモ", source="slash")
             written.append(deal.id)
 

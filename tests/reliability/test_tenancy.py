@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from bot.i18n import t
 from bot.ids import Action, Block, Callback
+from bot.slack.values import MemoApplyButton
 from storage.db import Database
 from storage.memos import MemoJob
 from storage.models import Base, Deal
@@ -223,8 +224,10 @@ def tampered_payloads(deal_id: int, user: str) -> list[Attempt]:
         button(Action.PICK, f"{deal_id}:show x", user),
         button(Action.PICK, f"{deal_id}:won x", user),
         button(Action.PICK, f"{deal_id}:note x pwned", user),
-        button(Action.MEMO_APPLY, f"{deal_id}|stage|won", user),
-        button(Action.MEMO_APPLY, f"{deal_id}|amount|1 USD", user),
+        button(Action.MEMO_APPLY, MemoApplyButton(deal=deal_id, field="stage", value="won").encode(), user),
+        button(
+            Action.MEMO_APPLY, MemoApplyButton(deal=deal_id, field="amount", value="1 USD").encode(), user
+        ),
     ]
     attempts += [
         form(callback, values, {"deal_id": deal_id, "version": 1}, user) for callback, values in DEAL_FORMS
@@ -371,7 +374,7 @@ def partner_attempts(user: str) -> list[Attempt]:
     attempts = [partner_button(action, "1", user) for action in DEAL_BUTTONS]
     attempts += [
         partner_button(Action.PICK, "1:won x", user),
-        partner_button(Action.MEMO_APPLY, "1|stage|won", user),
+        partner_button(Action.MEMO_APPLY, MemoApplyButton(deal=1, field="stage", value="won").encode(), user),
         partner_button(Action.MEMO_DEAL, "1:1", user),
         partner_button(Action.MEMO_NEW_DEAL, "1", user),
         partner_button(Action.NEW, "", user),

@@ -19,7 +19,7 @@ from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
 
 
 def new(deals: DealService, name: str, owner: str = REP, **fields: object) -> Deal:
-    return deals.create(TEAM, owner, DealFields(name=name, **fields), source="slash")  # type: ignore[arg-type]
+    return deals.create(TEAM, owner, DealFields(name=name, **fields), source="slash").deal  # type: ignore[arg-type]
 
 
 def events_of(db: Database, deal_id: int) -> list[DealEvent]:
@@ -129,18 +129,25 @@ def test_two_sessions_saving_at_once_one_wins_and_the_other_is_told(db: Database
     outcomes: dict[str, object] = {}
 
     def save(user: str, stage: str) -> None:
-        original = deals._get
+        racer = DealService(db, deals.pipeline, managers=(MANAGER,))
+        make_work = racer._work
         waited = []
 
-        def get_then_wait(session, team_id, deal_id):  # type: ignore[no-untyped-def]
-            found = original(session, team_id, deal_id)
-            if not waited:
-                waited.append(True)
-                barrier.wait()  # both have read the same version before either writes
-            return found
+        def work_that_waits(session):  # type: ignore[no-untyped-def]
+            work = make_work(session)
+            original = work.get
 
-        racer = DealService(db, deals.pipeline, managers=(MANAGER,))
-        racer._get = get_then_wait  # type: ignore[method-assign]
+            def get_then_wait(team_id, deal_id):  # type: ignore[no-untyped-def]
+                found = original(team_id, deal_id)
+                if not waited:
+                    waited.append(True)
+                    barrier.wait()  # both have read the same version before either writes
+                return found
+
+            work.get = get_then_wait  # type: ignore[method-assign]
+            return work
+
+        racer._work = work_that_waits  # type: ignore[method-assign]
         try:
             outcomes[user] = racer.update(
                 TEAM, user, deal.id, DealFields(stage=stage), source="modal"
@@ -214,7 +221,7 @@ def test_prefix_lookup_treats_like_wildcards_as_text(deals: DealService) -> None
 
 
 def test_deals_of_another_team_are_invisible(deals: DealService) -> None:
-    other = deals.create("T0OTHER", REP, DealFields(name="Secret"), source="slash")
+    other = deals.create("T0OTHER", REP, DealFields(name="Secret"), source="slash").deal
     with pytest.raises(DealNotFound):
         deals.resolve(TEAM, Ref(number=other.id))
     with pytest.raises(DealNotFound):

@@ -53,7 +53,7 @@ def create(
     team: str = TEAM,
 ) -> Deal:
     fields = DealFields(name=name, stage=stage, amount=Amount(Decimal(amount), currency), close_date=close)
-    return deals.create(team, owner, fields, source="slash")
+    return deals.create(team, owner, fields, source="slash").deal
 
 
 def digest(db: Database, deals: DealService, as_of: datetime = AS_OF, since: datetime = SINCE) -> Digest:

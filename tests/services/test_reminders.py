@@ -16,7 +16,7 @@ from bot.services.deals import DealService
 from bot.services.deliveries import Deliveries, Key
 from bot.services.fields import DealFields, ListQuery
 from bot.services.reminders import MAX_LISTED, ReminderService, reminder_period
-from bot.services.snoozes import SnoozeFor, SnoozeService, snooze_end
+from bot.services.snoozes import SnoozeFor, snooze_end
 from bot.services.staleness import StaleRule
 from storage.db import Database
 from storage.enums import DeliveryKind
@@ -37,7 +37,7 @@ def create(
     deals: DealService, name: str, *, owner: str = REP, stage: str = "proposal", when: datetime = T0
 ) -> Deal:
     with at(when):
-        return deals.create(TEAM, owner, DealFields(name=name, stage=stage), source="slash")
+        return deals.create(TEAM, owner, DealFields(name=name, stage=stage), source="slash").deal
 
 
 def reminders(
@@ -142,7 +142,7 @@ def test_a_snoozed_deal_is_skipped_until_the_snooze_ends(db: Database, deals: De
     deal = create(deals, "Acme")
     service = reminders(db)
     with at(T0 + WEEK):  # Monday Nov 9, Tokyo
-        snoozed = SnoozeService(deals, TOKYO).snooze(
+        snoozed = deals.snooze(
             TEAM, REP, deal.id, SnoozeFor.UNTIL_DATE, date(2026, 11, 13), "waiting for budget", source="modal"
         )
     assert snoozed.until == date(2026, 11, 13)
@@ -159,7 +159,7 @@ def test_a_snooze_that_ends_brings_the_deal_back_within_the_window(db: Database,
     reminded = T0 + WEEK
     send(db, service, reminded)
     with at(reminded + timedelta(hours=1)):
-        SnoozeService(deals, TOKYO).snooze(TEAM, REP, deal.id, SnoozeFor.THREE_DAYS, source="modal")
+        deals.snooze(TEAM, REP, deal.id, SnoozeFor.THREE_DAYS, source="modal")
     assert due_names(service, reminded + timedelta(days=2)) == []
     assert due_names(service, reminded + timedelta(days=3)) == ["Acme"]
 
@@ -167,7 +167,7 @@ def test_a_snooze_that_ends_brings_the_deal_back_within_the_window(db: Database,
 def test_snoozing_is_not_activity_and_does_not_bump_the_version(db: Database, deals: DealService) -> None:
     deal = create(deals, "Acme")
     with at(T0 + WEEK):
-        SnoozeService(deals, TOKYO).snooze(TEAM, MANAGER, deal.id, SnoozeFor.ONE_WEEK, source="modal")
+        deals.snooze(TEAM, MANAGER, deal.id, SnoozeFor.ONE_WEEK, source="modal")
     after = deals.get(TEAM, deal.id)
     assert (after.version, after.last_activity_at) == (deal.version, deal.last_activity_at)
     assert after.snoozed_until == datetime(2026, 11, 16, 0, 0, tzinfo=TOKYO)
@@ -177,7 +177,7 @@ def test_snoozing_is_not_activity_and_does_not_bump_the_version(db: Database, de
 def test_only_the_owner_or_a_manager_may_snooze(deals: DealService) -> None:
     deal = create(deals, "Acme")
     with pytest.raises(NotAllowed):
-        SnoozeService(deals, TOKYO).snooze(TEAM, OTHER_REP, deal.id, SnoozeFor.THREE_DAYS, source="modal")
+        deals.snooze(TEAM, OTHER_REP, deal.id, SnoozeFor.THREE_DAYS, source="modal")
 
 
 def test_snooze_choices() -> None:

@@ -24,13 +24,13 @@ BAD_WRITES = {
 def test_a_value_outside_the_enum_is_refused_by_the_database(
     db: Database, deals: DealService, column: str
 ) -> None:
-    deal = deals.create(TEAM, REP, DealFields(name="Acme"), source=Source.SLASH)
+    deal = deals.create(TEAM, REP, DealFields(name="Acme"), source=Source.SLASH).deal
     deals.add_note(TEAM, REP, deal.id, "called", source=Source.SLASH)
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         connection.execute(text(BAD_WRITES[column]))
 
 
 def test_rows_read_back_as_enum_members(db: Database, deals: DealService) -> None:
-    deal = deals.create(TEAM, REP, DealFields(name="Acme"), source=Source.SLASH)
+    deal = deals.create(TEAM, REP, DealFields(name="Acme"), source=Source.SLASH).deal
     assert deals.get(TEAM, deal.id).status == "open"
     assert type(deals.get(TEAM, deal.id).status).__name__ == "DealStatus"

@@ -36,7 +36,7 @@ def create(deals: DealService, name: str, owner: str, stage: str, amount: str, c
         amount=Amount(Decimal(amount), currency),
         close_date=date(2026, 11, 25),
     )
-    return deals.create(TEAM, owner, fields, source="slash").id
+    return deals.create(TEAM, owner, fields, source="slash").deal.id
 
 
 def build(db: Database, deals: DealService) -> Digest:

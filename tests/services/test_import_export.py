@@ -18,10 +18,11 @@ from sqlalchemy.engine import make_url
 
 from bot.errors import ImportRejected
 from bot.pipeline import Pipeline
-from bot.services import csvio
-from bot.services.csvio import export_deals, import_deals
+from bot.services import exports, imports
 from bot.services.deals import DealService
+from bot.services.exports import export_deals
 from bot.services.fields import DealFields
+from bot.services.imports import import_deals
 from storage.db import Database, upgrade
 from storage.models import Deal, DealEvent
 
@@ -61,7 +62,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         admin.dispose()
 
 
-def run_import(db: Database, content: str, **kwargs: object) -> csvio.ImportResult:
+def run_import(db: Database, content: str, **kwargs: object) -> imports.ImportResult:
     options: dict[str, object] = {
         "team_id": TEAM,
         "actor": ACTOR,
@@ -260,7 +261,7 @@ def test_export_pages_through_deals_with_one_notes_query_per_page(
     deals = DealService(db, Pipeline.default(), clock=fixed_clock)
     for deal_id in range(1, 6):
         deals.add_note(TEAM, ACTOR, deal_id, f"note on {deal_id}", source="cli")
-    monkeypatch.setattr(csvio, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(exports, "EXPORT_BATCH", 2)
     statements: list[str] = []
 
     def record(*args: object) -> None:
@@ -294,7 +295,7 @@ def test_csv_export_has_a_header_and_major_unit_amounts(db: Database) -> None:
 
     assert written == 3
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert list(rows[0]) == list(csvio.CSV_COLUMNS)
+    assert list(rows[0]) == list(exports.CSV_COLUMNS)
     assert [(row["name"], row["amount"], row["currency"]) for row in rows] == [
         ("Acme", "1250.50", "USD"),
         ("東京", "5000000", "JPY"),
@@ -434,10 +435,10 @@ def test_rejection_message_names_row_and_column(db: Database) -> None:
 
 def test_imported_ids_follow_existing_deals_and_later_deals_get_fresh_ids(db: Database) -> None:
     service = DealService(db, Pipeline.default(), clock=fixed_clock)
-    before = service.create(TEAM, ACTOR, DealFields(name="Before"), source="slash")
+    before = service.create(TEAM, ACTOR, DealFields(name="Before"), source="slash").deal
 
     run_import(db, "name\nA\nB\n")
-    after = service.create(TEAM, ACTOR, DealFields(name="After"), source="slash")
+    after = service.create(TEAM, ACTOR, DealFields(name="After"), source="slash").deal
 
     deals = export_json(db)
     assert [deal["name"] for deal in deals] == ["Before", "A", "B", "After"]

@@ -1,61 +1,36 @@
-"""Deals out to CSV/JSON and in from CSV: the file formats, their checks and the bulk writes.
+"""Deals in from CSV: every row is checked first, with the same field rules as `/deal`
+(`DealRules`), and only then are all deals and their `created` events written in one
+transaction with bulk inserts. A bad row raises `ImportRejected` naming its spreadsheet row and
+column, and nothing is written.
 
-Owns the export contract (`export_deals`: field names, units, ordering, streaming in keyset
-pages with one notes query per page) and CSV import (`import_deals`): every row is checked
-first, with the same field rules as `DealService`, and only then are all deals and their
-`created` events written in one transaction with bulk inserts. A bad row raises
-`ImportRejected` naming its spreadsheet row and column, and nothing is written.
-
-No Slack and no printing here: the CLI and any handler turn results and errors into words.
+No Slack and no printing here: the CLI turns results and errors into words.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
-from typing import Literal, TextIO
+from typing import TextIO
 
 from sqlalchemy import Connection, Table, func, insert, select
-from sqlalchemy.orm import Session
 
 from bot.clock import now
 from bot.errors import ImportRejected, InvalidChange
 from bot.money import Money, exponent, is_known_currency
 from bot.pipeline import LOST, WON, Pipeline, Stage
-from bot.services.deals import DealService, status_of
+from bot.services.deal_rules import DealRules, status_of
 from bot.services.fields import Amount, DealFields
 from storage.db import Database
-from storage.models import Deal, DealEvent, Note, lookup_keys
+from storage.enums import EventKind, Source
+from storage.models import Deal, DealEvent
 
-EXPORT_BATCH = 1_000  # deals per keyset page (and per notes query) when exporting
 INSERT_CHUNK = 5_000  # rows per executemany when importing
 PROGRESS_EVERY = 1_000  # rows checked between progress reports
 
-CSV_COLUMNS = (
-    "id",
-    "name",
-    "company",
-    "owner",
-    "stage",
-    "amount",
-    "currency",
-    "probability",
-    "close_date",
-    "next_step",
-    "next_step_due",
-    "status",
-    "lost_reason",
-    "created_at",
-    "updated_at",
-    "team_id",
-)
 IMPORT_COLUMNS = (
     "name",
     "company",
@@ -77,9 +52,6 @@ _PROBABILITY = re.compile(r"(\d+)\s*%?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}", re.ASCII)
 
-# The deals columns an export reads, in CSV_COLUMNS (contract) order.
-_EXPORTED = tuple(getattr(Deal, key) for key in CSV_COLUMNS)
-
 Progress = Callable[[int, int], None]
 
 
@@ -95,144 +67,6 @@ class _CellError(Exception):
         super().__init__(reason)
         self.column = column
         self.reason = reason
-
-
-# --- export ---------------------------------------------------------------------------
-
-
-def export_deals(
-    db: Database, out: TextIO, fmt: Literal["csv", "json"], *, team_id: str | None = None
-) -> int:
-    """Write deals (of `team_id`, or all teams) ordered by id to `out`; return how many.
-
-    JSON is a list of deal objects with their notes (oldest first); CSV has one row per deal
-    (`CSV_COLUMNS`, no notes). Amounts are in major units. Deals are read in keyset pages of
-    `EXPORT_BATCH`, so memory stays flat however many there are.
-    """
-    if fmt not in ("csv", "json"):
-        raise ValueError(f"unknown export format {fmt!r}")
-    writer = _JsonListWriter(out) if fmt == "json" else _CsvWriter(out)
-    count = 0
-    with db.read() as session:
-        _pin_snapshot(db, session)
-        for page in _pages(session, team_id, with_notes=fmt == "json"):
-            for deal, notes in page:
-                writer.write(deal, notes)
-            count += len(page)
-    writer.close()
-    return count
-
-
-class _JsonListWriter:
-    """A JSON list written one object a line, so the whole list never sits in memory."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.separator = "[\n"
-
-    def write(self, deal: dict[str, object], notes: list[dict[str, object]]) -> None:
-        self.out.write(self.separator)
-        self.out.write(json.dumps(deal | {"notes": notes}, ensure_ascii=False, default=_json_default))
-        self.separator = ",\n"
-
-    def close(self) -> None:
-        self.out.write("[]\n" if self.separator == "[\n" else "\n]\n")
-
-
-class _CsvWriter:
-    """One row per deal under a header row; notes are left out."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-        self.writer.writeheader()
-
-    def write(self, deal: dict[str, object], notes: list[dict[str, object]]) -> None:
-        self.writer.writerow({key: _csv_text(value) for key, value in deal.items()})
-
-    def close(self) -> None:
-        pass
-
-
-def _pin_snapshot(db: Database, session: Session) -> None:
-    """Read every page from one snapshot. SQLite's read transaction already is one."""
-    if not db.is_sqlite:
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
-def _pages(
-    session: Session, team_id: str | None, *, with_notes: bool
-) -> Iterator[list[tuple[dict[str, object], list[dict[str, object]]]]]:
-    """Keyset pages of `EXPORT_BATCH` deal records, each with its notes (one query a page)."""
-    last_id: int | None = None
-    while True:
-        statement = select(*_EXPORTED).order_by(Deal.id).limit(EXPORT_BATCH)
-        if team_id is not None:
-            statement = statement.where(Deal.team_id == team_id)
-        if last_id is not None:
-            statement = statement.where(Deal.id > last_id)
-        rows = session.execute(statement).all()
-        if not rows:
-            return
-        ids = [row.id for row in rows]
-        notes = _notes_of(session, ids) if with_notes else {}
-        yield [(_record(row), notes.get(id_, [])) for id_, row in zip(ids, rows, strict=True)]
-        last_id = ids[-1]
-
-
-def _notes_of(session: Session, deal_ids: list[int]) -> dict[int, list[dict[str, object]]]:
-    """The notes of a page of deals in one query, oldest first per deal."""
-    rows = session.execute(
-        select(Note.deal_id, Note.text, Note.kind, Note.author, Note.created_at)
-        .where(Note.deal_id.in_(deal_ids))
-        .order_by(Note.deal_id, Note.id)
-    )
-    notes: dict[int, list[dict[str, object]]] = defaultdict(list)
-    for note in rows:
-        notes[note.deal_id].append(
-            {
-                "text": note.text,
-                "kind": note.kind,
-                "author": note.author,
-                "created_at": note.created_at.isoformat(),
-            }
-        )
-    return notes
-
-
-def _record(row: Sequence[object]) -> dict[str, object]:
-    """A deal's exported fields in contract order; the amount as a Decimal in major units."""
-    record = dict(zip(CSV_COLUMNS, row, strict=True))
-    minor, currency = record["amount"], str(record["currency"])
-    if isinstance(minor, int):
-        record["amount"] = Money(minor, currency).major.quantize(_smallest_unit(currency))
-    return record
-
-
-@cache
-def _smallest_unit(currency: str) -> Decimal:
-    """0.01 for USD, 1 for JPY: the quantum an amount in `currency` is written with."""
-    return Decimal(1).scaleb(-exponent(currency))
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot export {type(value).__name__}")
-
-
-def _csv_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
-
-
-# --- import ---------------------------------------------------------------------------
 
 
 def import_deals(
@@ -258,7 +92,7 @@ def import_deals(
     report = progress or _no_progress
     total = 2 * len(rows)
     checker = _RowChecker(
-        DealService(db, pipeline, default_currency=default_currency.upper(), clock=clock),
+        DealRules(pipeline, default_currency.upper()),
         team_id=team_id,
         actor=actor,
         moment=clock(),
@@ -330,9 +164,9 @@ def _cells_of(header: list[str], line: int, cells: list[str]) -> dict[str, str]:
 class _RowChecker:
     """Turns the cells of one row into the values of a deals row, or raises ImportRejected."""
 
-    def __init__(self, service: DealService, *, team_id: str, actor: str, moment: datetime) -> None:
-        self.service = service
-        self.pipeline = service.pipeline
+    def __init__(self, rules: DealRules, *, team_id: str, actor: str, moment: datetime) -> None:
+        self.rules = rules
+        self.pipeline = rules.pipeline
         self.team_id = team_id
         self.actor = actor
         self.moment = moment
@@ -344,11 +178,12 @@ class _RowChecker:
             raise ImportRejected(line, error.column, error.reason) from None
 
     def _deal(self, cells: Mapping[str, str]) -> dict[str, object]:
-        stage, status = self._stage_and_status(cells.get("stage", ""), cells.get("status", ""))
+        stage = self._stage(cells.get("stage", ""), cells.get("status", ""))
         fields = DealFields(
             name=cells.get("name", ""),
             company=cells.get("company"),
             owner=_owner(cells.get("owner", "")),
+            stage=stage.key,
             probability=_probability(cells.get("probability", "")),
             amount=_amount(cells.get("amount", "")),
             currency=cells.get("currency") or None,
@@ -356,49 +191,16 @@ class _RowChecker:
             next_step=cells.get("next_step"),
             next_step_due=_date("next_step_due", cells.get("next_step_due", "")),
         )
-        values = self._checked(fields, cells)
-        name = str(values["name"])
-        company = values.get("company")
-        name_key, search_key = lookup_keys(name, str(company) if company else None)
-        return {
-            "team_id": self.team_id,
-            "name": name,
-            "name_key": name_key,
-            "search_key": search_key,
-            "company": company,
-            "owner": fields.owner or self.actor,
-            "stage": stage.key,
-            "amount": values.get("amount"),
-            "currency": values["currency"],
-            "probability": stage.probability if fields.probability is None else fields.probability,
-            "close_date": fields.close_date,
-            "next_step": values.get("next_step"),
-            "next_step_due": fields.next_step_due,
-            "source": None,
-            "competitors": None,
-            "status": status,
-            "lost_reason": None,
-            "created_by": self.actor,
-            "created_at": self.moment,
-            "updated_at": self.moment,
-            "last_activity_at": self.moment,
-            "version": 1,
-        }
-
-    def _checked(self, fields: DealFields, cells: Mapping[str, str]) -> dict[str, object]:
-        """DealService's own field rules (text limits, probability range, currency, minor units)."""
         try:
-            values = dict(
-                self.service.validated_fields(fields, current_currency=None, current_amount=None).values
-            )
+            row = self.rules.new_row(self.team_id, self.actor, fields, moment=self.moment)
         except InvalidChange as error:
             raise _CellError(error.field, _reason(error, cells.get(error.field or "", ""))) from None
-        values.setdefault("currency", self.service.default_currency)
         if fields.amount is not None:
-            _check_minor_units(cells["amount"], fields.amount.value, values)
-        return values
+            _check_minor_units(cells["amount"], fields.amount.value, row)
+        return row
 
-    def _stage_and_status(self, stage_text: str, status_text: str) -> tuple[Stage, str]:
+    def _stage(self, stage_text: str, status_text: str) -> Stage:
+        """The stage a row's stage and status columns name together (a status may close the deal)."""
         stage = self.pipeline.get(stage_text) if stage_text else self.pipeline.first
         if stage is None:
             stages = ", ".join(self.pipeline.keys)
@@ -407,13 +209,13 @@ class _RowChecker:
         if status not in STATUSES:
             raise _CellError("status", f"status {status_text!r} is not one of {', '.join(STATUSES)}")
         if status == status_of(stage.key):
-            return stage, status
+            return stage
         if stage.is_closed:
             raise _CellError("status", f"status {status_text!r} contradicts stage {stage.key!r}")
         closed = self.pipeline.get(status)
         if closed is None:
             raise _CellError("status", f"status {status_text!r} has no stage in this pipeline")
-        return closed, status
+        return closed
 
 
 def _owner(text: str) -> str | None:
@@ -524,8 +326,8 @@ def _created_event(deal_id: int, deal: Mapping[str, object], actor: str) -> dict
         "team_id": deal["team_id"],
         "deal_id": deal_id,
         "actor": actor,
-        "source": "import",
-        "kind": "created",
+        "source": Source.IMPORT,
+        "kind": EventKind.CREATED,
         "field": None,
         "old_value": None,
         "new_value": deal["name"],
