@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Connection, event, func, insert, select
 
+from bot.money import stored_amount
 from bot.pipeline import LOST, WON, Pipeline
 from bot.services.business_days import BusinessCalendar
-from bot.services.deals import DealService, stored_amount
+from bot.services.deals import DealService
 from bot.services.digest import Digest, build_digest
 from bot.services.fields import ListQuery
 from bot.services.reminders import ReminderService

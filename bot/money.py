@@ -66,3 +66,15 @@ def _affixes(currency: str, locale: str) -> tuple[str, str]:
     prefix, _, suffix = sample.partition("1")
     # Babel's ja_JP uses the full-width yen sign; teams write the ordinary one.
     return prefix.replace("\uffe5", "\u00a5"), suffix
+
+
+def stored_amount(minor: object, currency: str) -> str | None:
+    """Amounts go into history as `60000 USD` (major units), readable without the deal."""
+    if minor is None:
+        return None
+    return f"{Money(int(str(minor)), currency).major} {currency}"
+
+
+def parse_stored_amount(value: str) -> Money:
+    major, _, currency = value.partition(" ")
+    return Money.from_major(major, currency)

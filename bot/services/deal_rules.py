@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.errors import InvalidChange
-from bot.money import Money, exponent, is_known_currency
+from bot.money import Money, exponent, is_known_currency, stored_amount
 from bot.pipeline import LOST, WON, Pipeline, Stage
 from bot.services.fields import Amount, DealFields, without_nul
 from storage.enums import DealStatus
@@ -44,18 +44,6 @@ def stored(value: object) -> str | None:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)
-
-
-def stored_amount(minor: object, currency: str) -> str | None:
-    """Amounts go into history as `60000 USD` (major units), readable without the deal."""
-    if minor is None:
-        return None
-    return f"{Money(int(str(minor)), currency).major} {currency}"
-
-
-def parse_stored_amount(value: str) -> Money:
-    major, _, currency = value.partition(" ")
-    return Money.from_major(major, currency)
 
 
 def clean_text(value: str, field: str, limit: int, *, required: bool = False) -> str | None:

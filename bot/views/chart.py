@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -29,9 +30,11 @@ from matplotlib.ticker import FuncFormatter
 
 from bot.money import Money
 from bot.pipeline import Pipeline
-from bot.services.digest import Amounts, Digest
 from bot.views.digest import message
 from bot.views.format import Display
+
+if TYPE_CHECKING:
+    from bot.services.digest import Amounts, Digest
 
 MAX_PANELS = 4
 WIDTH_IN = 8.0

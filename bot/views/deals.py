@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.errors import AmbiguousDeal
 from bot.ids import Action
-from bot.services.deal_lists import DealPage
-from bot.services.deal_rules import parse_stored_amount
-from bot.services.deal_work import DealDetails
+from bot.money import parse_stored_amount
 from bot.views.blocks import BUTTON_VALUE, Block, actions, button, context, divider, fields, header, section
 from bot.views.format import Display, mention, safe
-from storage.models import Deal, DealEvent
+
+if TYPE_CHECKING:
+    from bot.services.deal_lists import DealPage
+    from bot.services.deal_work import DealDetails
+    from storage.models import Deal, DealEvent
 
 MONEY_FIELDS = frozenset({"amount"})
 DATE_FIELDS = frozenset({"close_date", "next_step_due"})

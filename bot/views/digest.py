@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.money import Money
 from bot.pipeline import Pipeline
-from bot.services.digest import Amounts, DealRef, Digest, Listing, Slip, StageMove
 from bot.views.blocks import Block, context, divider, header, section
 from bot.views.format import SECTION_TEXT, Display, clip, mention, safe
+
+if TYPE_CHECKING:
+    from bot.services.digest import Amounts, DealRef, Digest, Listing, Slip, StageMove
 
 MAX_BLOCKS = 50
 MAX_LINES = 8  # deal/rep lines per part; the rest is summed up as "…and N more"

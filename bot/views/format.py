@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 
 from bot.i18n import stage_label, t
 from bot.money import Money, format_money
-from storage.models import Deal
+
+if TYPE_CHECKING:
+    from storage.models import Deal
 
 # Slack's limits for the text of a few block elements.
 SECTION_TEXT = 3000

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.ids import Action
 from bot.pipeline import Pipeline
 from bot.views.blocks import Block, actions, button, context, divider, header, section
 from bot.views.format import Display
-from storage.models import Deal
+
+if TYPE_CHECKING:
+    from storage.models import Deal
 
 MAX_BLOCKS = 100  # Slack's limit for a Home tab
 PER_STAGE = 15

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.ids import Action
-from bot.services.memos import FiledMemo
 from bot.services.suggestions import encode
 from bot.slack.values import MemoApplyButton, MemoDealButton, MemoJobButton
 from bot.views.blocks import Block, actions, button, context, section
 from bot.views.deals import change_value
 from bot.views.format import Display, safe
-from storage.memos import MemoJob
-from storage.models import Deal
+
+if TYPE_CHECKING:
+    from bot.services.memos import FiledMemo
+    from storage.memos import MemoJob
+    from storage.models import Deal
 
 SHOWN_TRANSCRIPT = 1200  # longer transcripts are folded; the note keeps every word
 

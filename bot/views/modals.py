@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, field_validator
 
@@ -11,7 +11,9 @@ from bot.money import Money
 from bot.pipeline import Pipeline
 from bot.views.blocks import context, plain, section
 from bot.views.format import OPTION_TEXT, Display, clip, safe
-from storage.models import Deal
+
+if TYPE_CHECKING:
+    from storage.models import Deal
 
 View = dict[str, Any]
 

@@ -8,10 +8,9 @@ their lines from `_deal_facts`, so they always say the same thing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.ids import Action, Block, Callback
-from bot.services.reminders import OwnerReminder
 from bot.services.snoozes import SnoozeFor
 from bot.views.blocks import Block as BlockDict
 from bot.views.blocks import actions, button, context, header, plain, section
@@ -19,7 +18,10 @@ from bot.views.format import OPTION_TEXT, Display, clip, safe
 
 # The modal frame and inputs are shared with the deal modals (one look for every form).
 from bot.views.modals import ModalMetadata, View, input_block, modal_view, text_input
-from storage.models import Deal
+
+if TYPE_CHECKING:
+    from bot.services.reminders import OwnerReminder
+    from storage.models import Deal
 
 NAME_LIMIT = 200
 
