@@ -11,6 +11,8 @@ of theirs, and a change of the same field (or of a form opened on an older versi
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,8 +36,10 @@ from storage.db import Database
 from storage.enums import NoteKind, Source
 from storage.models import Deal, Note
 
-# A change is redone on top of a concurrent one this many times before giving up.
-SAVE_ATTEMPTS = 3
+# A change is redone on top of concurrent ones this many times before giving up: each round, at
+# least one of the writers racing for a deal wins, so this covers that many at once.
+SAVE_ATTEMPTS = 10
+RETRY_PAUSE_SECONDS = (0.002, 0.02)  # a random pause before redoing, so racers spread out
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ class DealService:
                 if expected_version is not None or overlap:
                     raise DealChanged(current) from None
                 key = deal_id  # theirs touched other fields: ours again, on top of theirs
+                time.sleep(random.uniform(*RETRY_PAUSE_SECONDS))
         assert deal_id is not None
         raise DealChanged(self.get(team_id, deal_id))
 

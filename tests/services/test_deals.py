@@ -339,3 +339,40 @@ def test_find_follows_renames_and_handles_short_quoted_and_japanese_text(deals: 
     assert [d.name for d in deals.find(TEAM, "山田商事").deals] == ["山田商事 更新"]
     assert [d.name for d in deals.find(TEAM, "山田").deals] == ["山田商事 更新"]  # short: no trigram
     assert deals.find(TEAM, "ay").total == 1  # "Wayne", by the short-needle path
+
+
+def test_concurrent_updates_of_different_fields_all_succeed(deals: DealService) -> None:
+    """Six `/deal update`s of six fields of one deal at once: every one saved, none refused."""
+    deal = new(deals, "Busy")
+    changes = [
+        DealFields(stage="proposal"),
+        DealFields(amount=Amount(Decimal(5000), "USD")),
+        DealFields(close_date=date(2026, 12, 15)),
+        DealFields(next_step="send the quote"),
+        DealFields(company="Busy Corp"),
+        DealFields(next_step_due=date(2026, 12, 1)),
+    ]
+    barrier = threading.Barrier(len(changes), timeout=10)
+    refused: list[Exception] = []
+
+    def save(fields: DealFields) -> None:
+        barrier.wait()
+        try:
+            deals.update(TEAM, REP, deal.id, fields, source="slash")
+        except DealChanged as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=save, args=(fields,)) for fields in changes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    final = deals.get(TEAM, deal.id)
+    assert refused == []
+    assert (final.stage, final.amount, final.close_date) == ("proposal", 500_000, date(2026, 12, 15))
+    assert (final.next_step, final.company, final.next_step_due) == (
+        "send the quote",
+        "Busy Corp",
+        date(2026, 12, 1),
+    )
+    assert final.version == 1 + len(changes)
