@@ -113,3 +113,14 @@ def test_the_product_never_imports_the_sandbox() -> None:
         and module != "bot.cli"
     )
     assert users == []
+
+
+@pytest.mark.parametrize("module", in_package("bot.services"))
+def test_services_import_no_parser_ast_handler_or_view(module: str) -> None:
+    forbidden = ("bot.parsing.command", "bot.parsing.commands", "bot.handlers", "bot.views")
+    assert not {name for name in product_imports(module) if name.startswith(forbidden)}
+
+
+@pytest.mark.parametrize("module", in_package("storage"))
+def test_storage_imports_nothing_of_bot(module: str) -> None:
+    assert not {name for name in product_imports(module) if name.startswith("bot")}
