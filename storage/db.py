@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Executable, Row, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,8 +56,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement is its own transaction (see Database.write_one)
+        conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
 class Database:
@@ -67,6 +69,7 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
         # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in
@@ -90,6 +93,14 @@ class Database:
     def write(self) -> Iterator[Session]:
         with self._writers_queue, self._writer() as session, session.begin():
             yield session
+
+    def write_one(self, statement: Executable) -> Sequence[Row[Any]]:
+        """One statement that is a whole transaction by itself (e.g. INSERT … ON CONFLICT …
+        RETURNING), sent without BEGIN and COMMIT: on SQLite that is one call into the database
+        instead of three, so the write lock is held for as short a time as it can be."""
+        with self._writers_queue, self._autocommit.connect() as connection:
+            result = connection.execute(statement)
+            return result.all() if result.returns_rows else []
 
     def ping(self) -> None:
         """One round trip (`SELECT 1`); raises when the database does not answer."""

@@ -44,21 +44,23 @@ class SeenRequests:
         self._next_prune = 0.0  # monotonic; the first request of a process prunes
 
     def first_time(self, signature: str) -> bool:
-        """Record `signature`; False when some replica has already recorded it (a replay)."""
+        """Record `signature`; False when some replica has already recorded it (a replay).
+
+        One statement, its own transaction: this runs for every signed request, so it holds
+        SQLite's write lock as briefly as possible (`Database.write_one`).
+        """
         moment = self.clock()
-        statement = self._insert.values(signature_hash=signature_hash(signature), seen_at=moment)
-        with self.db.write() as session:
-            if self._prune_due():
-                session.execute(delete(SeenRequest).where(SeenRequest.seen_at < moment - KEEP_FOR))
-            inserted = session.scalar(
-                statement.on_conflict_do_nothing(index_elements=["signature_hash"]).returning(
-                    SeenRequest.signature_hash
-                )
-            )
-        return inserted is not None
+        if self._prune_due():
+            self.db.write_one(delete(SeenRequest).where(SeenRequest.seen_at < moment - KEEP_FOR))
+        statement = (
+            self._insert.values(signature_hash=signature_hash(signature), seen_at=moment)
+            .on_conflict_do_nothing(index_elements=["signature_hash"])
+            .returning(SeenRequest.signature_hash)
+        )
+        return bool(self.db.write_one(statement))
 
     def _prune_due(self) -> bool:
-        """Opportunistic pruning: at most once a minute per process, inside a request's own write."""
+        """Opportunistic pruning: at most once a minute per process, by the request that notices."""
         with self._lock:
             if time.monotonic() < self._next_prune:
                 return False
