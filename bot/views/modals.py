@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, field_validator
-
 from bot.ids import INPUT_ACTION, Block, Callback
 from bot.money import Money
 from bot.pipeline import Pipeline
+from bot.slack.values import ModalMetadata
 from bot.views.blocks import context, plain, section
 from bot.views.format import OPTION_TEXT, Display, clip, safe
 
@@ -16,30 +15,6 @@ if TYPE_CHECKING:
     from storage.models import Deal
 
 View = dict[str, Any]
-
-
-class ModalMetadata(BaseModel):
-    """What a modal carries between opening and submit (`private_metadata`)."""
-
-    deal_id: int | None = None
-    version: int | None = None
-    channel_id: str | None = None
-    memo_job_id: int | None = None  # a new deal made from a voice memo gets the memo as its note
-
-    @field_validator("channel_id")
-    @classmethod
-    def _slack_channel_only(cls, value: str | None) -> str | None:
-        # Taken from the request that opened the modal: anything but a Slack id (a forged or
-        # garbled payload) is dropped, so the metadata stays within Slack's 3,000 characters
-        # and the confirmation goes by DM instead.
-        return value if value and value.isalnum() and len(value) <= 32 else None
-
-    def dump(self) -> str:
-        return self.model_dump_json(exclude_none=True)
-
-    @classmethod
-    def load(cls, raw: str | None) -> ModalMetadata:
-        return cls.model_validate_json(raw) if raw else cls()
 
 
 def modal_view(

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.ids import Action, Block, Callback
 from bot.services.snoozes import SnoozeFor
+
+# The modal frame and inputs are shared with the deal modals (one look for every form).
+from bot.slack.values import ModalMetadata
 from bot.views.blocks import Block as BlockDict
 from bot.views.blocks import actions, button, context, header, plain, section
 from bot.views.format import OPTION_TEXT, Display, clip, safe
-
-# The modal frame and inputs are shared with the deal modals (one look for every form).
-from bot.views.modals import ModalMetadata, View, input_block, modal_view, text_input
+from bot.views.modals import View, input_block, modal_view, text_input
 
 if TYPE_CHECKING:
     from bot.services.reminders import OwnerReminder
