@@ -1,4 +1,4 @@
-"""The fake Slack Web API the tests use: the sandbox's stand-in, `bot.sandbox.slack_api`.
+"""The fake Slack Web API the tests use: the sandbox's stand-in, `sandbox.slack.stand_in`.
 
 Kept as an import path so tests read `from tests.fakes.slack_api import FakeSlackAPI`; the one
 implementation lives in the bot package because `dealbot sandbox` runs it too.
@@ -6,8 +6,8 @@ implementation lives in the bot package because `dealbot sandbox` runs it too.
 
 from __future__ import annotations
 
-from bot.sandbox.block_kit import blocks_errors, view_errors
-from bot.sandbox.slack_api import (
+from sandbox.slack.block_kit import blocks_errors, view_errors
+from sandbox.slack.stand_in import (
     APP_ID,
     BOT_ID,
     BOT_NAME,

@@ -9,7 +9,7 @@ use `raw()` to send arbitrary bytes and headers.
     response = app.command("new Acme 5000")
     assert response.status == 200
 
-`api_url` (the stand-in's `url`, see `bot.sandbox.slack_api`) makes payloads carry a response_url
+`api_url` (the stand-in's `url`, see `sandbox.slack.stand_in`) makes payloads carry a response_url
 on that server, so `respond()` calls from the app are recorded there as `response_url` calls.
 The sandbox passes its own trigger_ids and response_urls so modals and answers land for the
 right person.
@@ -31,7 +31,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from bot.sandbox.slack_api import BOT_ID, BOT_USER_ID, Headers, new_trigger_id
+from sandbox.slack.stand_in import BOT_ID, BOT_USER_ID, Headers, new_trigger_id
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from .slack_api import FIRST_TS, FakeSlackAPI
-from .slack_client import SlackClient, SlackSigner, datepicker, plain_text_input, static_select
+from tests.fakes.slack_api import FIRST_TS, FakeSlackAPI
+from tests.fakes.slack_client import SlackClient, SlackSigner, datepicker, plain_text_input, static_select
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"

@@ -26,15 +26,15 @@ from typing import Any, Literal, Self, cast
 
 from bot.clock import today
 from bot.runtime import BotProcess, open_database
-from bot.sandbox import people
-from bot.sandbox.slack_api import SlackStandIn
-from bot.sandbox.slack_client import SlackClient
-from bot.sandbox.workspace import SandboxError, Workspace
 from bot.scheduler.jobs import Jobs
 from bot.server import HTTPServer, SlackWSGIApp
 from bot.services.teams import known_teams
 from bot.settings import Settings, load_settings
 from bot.slack.notifier import Notifier
+from sandbox import people
+from sandbox.slack.client import SlackClient
+from sandbox.slack.stand_in import SlackStandIn
+from sandbox.workspace import SandboxError, Workspace
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -112,14 +112,14 @@ class Sandbox:
         self.settings: Settings  # made on start, once the stand-in has its URL
         self._db: Database | None = None  # opened on start
         self._bot: _Bot | None = None
-        self._page: Any = None  # bot.sandbox.server.PageServer, imported on start
+        self._page: Any = None  # sandbox.server.PageServer, imported on start
         self._boot_lock = threading.Lock()
         self.workspace: Workspace | None = None
 
     # -- lifecycle
 
     def start(self) -> Self:
-        from bot.sandbox.server import PageServer
+        from sandbox.server import PageServer
 
         if self.database_url.startswith("sqlite:///"):
             Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +216,7 @@ class Sandbox:
 
     def seed_demo(self, day: date | None = None) -> int | None:
         """Seed the demo pipeline into an empty database; None when it already holds deals."""
-        from bot.sandbox.demo import seed_demo
+        from sandbox.demo import seed_demo
 
         if known_teams(self.db):
             return None

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox import people
-from bot.sandbox.slack_api import BOT_NAME, BOT_USER_ID, Payload, SlackStandIn
+from sandbox import people
+from sandbox.slack.stand_in import BOT_NAME, BOT_USER_ID, Payload, SlackStandIn
 
 FileURL = Callable[[str], str]  # file id → a URL the page can show
 
 
 def snapshot(slack: SlackStandIn, user_id: str, version: int, file_url: FileURL) -> Payload:
-    """The page's view of the workspace for `user_id` (see the contract in bot/sandbox/__init__.py)."""
+    """The page's view of the workspace for `user_id` (see the contract in sandbox/__init__.py)."""
     channels: dict[str, list[Payload]] = {}
     for channel in people.visible_channels(user_id):
         shown = [(m, False) for m in slack.messages(channel.id)]

@@ -27,9 +27,9 @@ from sqlalchemy import select, update
 from bot.app import deal_service
 from bot.parsing.commands import Amount, DealFields
 from bot.pipeline import LOST, WON, Pipeline
-from bot.sandbox.people import ALEX, HANA, TEAM_ID
 from bot.services.deals import DealService
 from bot.settings import Settings
+from sandbox.people import ALEX, HANA, TEAM_ID
 from storage.db import Database
 from storage.models import Deal
 

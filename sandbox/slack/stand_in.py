@@ -62,7 +62,7 @@ from typing import Any, Self, cast
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.sandbox.block_kit import blocks_errors, view_errors
+from sandbox.slack.block_kit import blocks_errors, view_errors
 
 TEAM_ID = "T0TEAM"
 TEAM_DOMAIN = "t0team"
@@ -1247,7 +1247,7 @@ class SlackStandIn:
         else:
             self._messages.pop((context.channel, str(context.message_ts)), None)
 
-    # -- what people do in the workspace (the sandbox page, through bot.sandbox.workspace)
+    # -- what people do in the workspace (the sandbox page, through sandbox.workspace)
 
     def post_user_message(
         self,

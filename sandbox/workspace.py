@@ -19,11 +19,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.sandbox import people
-from bot.sandbox.block_kit import blocks_errors
-from bot.sandbox.slack_api import HookContext, Payload, SlackStandIn
-from bot.sandbox.slack_client import Response, SlackClient
 from bot.views.format import escape
+from sandbox import people
+from sandbox.slack.block_kit import blocks_errors
+from sandbox.slack.client import Response, SlackClient
+from sandbox.slack.stand_in import HookContext, Payload, SlackStandIn
 
 SLASH_COMMAND = "/deal"
 # What Slack's client says about a form before sending it, in the person's language.
@@ -63,7 +63,7 @@ class Submission:
 
 
 class Workspace:
-    """The people of `bot.sandbox.people` using Slack: each method is one thing a person does."""
+    """The people of `sandbox.people` using Slack: each method is one thing a person does."""
 
     def __init__(self, slack: SlackStandIn, bot: SlackClient) -> None:
         self.slack = slack

@@ -1,4 +1,4 @@
-"""The page's HTTP server: `/` and `/static/*` (bot/sandbox/static), the JSON API under
+"""The page's HTTP server: `/` and `/static/*` (sandbox/static), the JSON API under
 `/sandbox/api/*`, and shared files under `/sandbox/files/<id>`.
 
 Every API answer is JSON; a refusal is `{"ok": false, "error": "…"}` with a 4xx status (5xx when
@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, cast
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from bot.sandbox.slack_api import FormPart, multipart_parts
-from bot.sandbox.snapshot import snapshot
-from bot.sandbox.workspace import SandboxError
+from sandbox.slack.stand_in import FormPart, multipart_parts
+from sandbox.snapshot import snapshot
+from sandbox.workspace import SandboxError
 
 if TYPE_CHECKING:
-    from bot.sandbox.runner import Sandbox
+    from sandbox.runner import Sandbox
 
 log = logging.getLogger(__name__)
 
