@@ -105,7 +105,6 @@ class Sandbox:
         self.slack = SlackStandIn(
             valid_tokens={self.token},
             strict=True,
-            team_name=people.TEAM_NAME,
             dm_channels=people.dm_channels(),
             real_time=True,
         )
@@ -248,7 +247,7 @@ class Sandbox:
         return {
             "ok": True,
             "team": {"id": people.TEAM_ID, "name": people.TEAM_NAME},
-            "bot": {"user_id": people.BOT.id, "name": people.BOT.name},
+            "bot": {"user_id": people.BOT_USER_ID, "name": people.BOT_NAME},
             "users": [
                 {"id": p.id, "name": p.name, "real_name": p.real_name, "role": p.role, "locale": p.locale}
                 for p in people.PEOPLE

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, cast
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from sandbox.slack.stand_in import FormPart, multipart_parts
+from sandbox.slack.http import FormPart, multipart_parts
 from sandbox.snapshot import snapshot
 from sandbox.workspace import SandboxError
 

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox import people
-from sandbox.slack.stand_in import BOT_NAME, BOT_USER_ID, Payload, SlackStandIn
+from sandbox.people import BOT_NAME, BOT_USER_ID
+from sandbox.slack.http import Payload
+from sandbox.slack.state import WorkspaceState
 
 FileURL = Callable[[str], str]  # file id → a URL the page can show
 
 
-def snapshot(slack: SlackStandIn, user_id: str, version: int, file_url: FileURL) -> Payload:
+def snapshot(slack: WorkspaceState, user_id: str, version: int, file_url: FileURL) -> Payload:
     """The page's view of the workspace for `user_id` (see the contract in sandbox/__init__.py)."""
     channels: dict[str, list[Payload]] = {}
     for channel in people.visible_channels(user_id):
@@ -39,7 +41,7 @@ def _ts_key(ts: str) -> tuple[int, int]:
     return int(seconds), int(micros.ljust(6, "0") or 0)
 
 
-def _message(slack: SlackStandIn, message: Payload, ephemeral: bool, file_url: FileURL) -> Payload:
+def _message(slack: WorkspaceState, message: Payload, ephemeral: bool, file_url: FileURL) -> Payload:
     is_bot = "bot_id" in message or message.get("user") == BOT_USER_ID
     user = str(message.get("user") or BOT_USER_ID)
     person = people.person(user)

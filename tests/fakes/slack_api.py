@@ -1,21 +1,15 @@
-"""The fake Slack Web API the tests use: the sandbox's stand-in, `sandbox.slack.stand_in`.
+"""The fake Slack Web API the tests use: the sandbox's stand-in, `sandbox.slack`.
 
 Kept as an import path so tests read `from tests.fakes.slack_api import FakeSlackAPI`; the one
-implementation lives in the bot package because `dealbot sandbox` runs it too.
+implementation lives in the top-level `sandbox` package because `dealbot sandbox` runs it too,
+and the workspace's identities (team, bot, app) are `sandbox.people`'s.
 """
 
 from __future__ import annotations
 
-from sandbox.slack.block_kit import blocks_errors, view_errors
-from sandbox.slack.stand_in import (
-    APP_ID,
-    BOT_ID,
-    BOT_NAME,
-    BOT_USER_ID,
+from sandbox.people import APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME
+from sandbox.slack import (
     FIRST_TS,
-    TEAM_DOMAIN,
-    TEAM_ID,
-    TEAM_NAME,
     Call,
     FakeSlackAPI,
     Headers,
@@ -25,6 +19,7 @@ from sandbox.slack.stand_in import (
     SlackStandIn,
     new_trigger_id,
 )
+from sandbox.slack.block_kit import blocks_errors, view_errors
 
 __all__ = [
     "APP_ID",
