@@ -25,9 +25,9 @@ Pieces (all in one process, on loopback):
   stand-in's URL, `sandbox.db` in a temporary directory unless a database URL is given,
   DEALBOT_MANAGERS=U0MORGAN, the chosen language) and runs the bot the way `dealbot serve`
   does: `create_app` behind `bot.server.SlackWSGIApp` (waitress), memo workers, the scheduler,
-  and `Jobs` for the page's clock.
+  and `Jobs` for the page's clock. It is the page server's `PageBackend`.
 - `server.PageServer`: the page (`/`, `/static/*` from `static/`), shared files
-  (`/sandbox/files/<id>`) and the JSON API below.
+  (`/sandbox/files/<id>`) and the JSON API below, served for any `PageBackend`.
 - `demo.seed_demo`: the demo pipeline `--demo` seeds into an empty database.
 
 The page's JSON API (errors are `{"ok": false, "error": "…"}` with a 4xx status, 502 when the
