@@ -19,9 +19,9 @@ from bot.views.digest import digest_blocks, digest_text
 from bot.views.format import Display
 from sandbox.demo import DEALS, seed_demo, story_steps
 from sandbox.people import ALEX, HANA, MORGAN, REPS, TEAM_ID
+from sandbox.slack.block_kit import blocks_errors
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note
-from tests.fakes.slack_api import blocks_errors
 
 TODAY = date(2026, 11, 23)  # a Monday: the digest's day
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
