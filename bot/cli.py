@@ -151,7 +151,7 @@ def sandbox(
 ) -> None:
     """Try dealbot without Slack: the real bot, a local Slack stand-in and a page that looks like Slack."""
     from bot.runtime import StopSignal
-    from bot.sandbox.runner import Sandbox
+    from sandbox.runner import Sandbox
 
     _settings()  # the environment is valid, and logging is set up as for the bot
     stop = StopSignal()  # Ctrl-C while it is still starting stops it once it has started

@@ -1,11 +1,11 @@
-"""Signed requests into the app as Slack sends them: the sandbox's `bot.sandbox.slack_client`.
+"""Signed requests into the app as Slack sends them: the sandbox's `sandbox.slack.client`.
 
 Kept as an import path so tests read `from tests.fakes.slack_client import SlackClient`.
 """
 
 from __future__ import annotations
 
-from bot.sandbox.slack_client import (
+from sandbox.slack.client import (
     FORM,
     JSON,
     Response,

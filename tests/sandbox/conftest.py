@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.runner import Locale, Sandbox
+from sandbox.runner import Locale, Sandbox
 
 TEST_SETTINGS = {
     "_env_file": None,  # a developer's .env must not change what the tests see

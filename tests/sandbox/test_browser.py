@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from bot.sandbox.runner import Sandbox
+from sandbox.runner import Sandbox
 from tests.sandbox.browser import (
     MEMO_MS,
     REPLY_MS,

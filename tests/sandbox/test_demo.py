@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import deal_service
-from bot.sandbox.demo import DEALS, seed_demo, story_steps
-from bot.sandbox.people import ALEX, HANA, MORGAN, REPS, TEAM_ID
 from bot.services.business_days import BusinessCalendar
 from bot.services.digest import Digest, build_digest
 from bot.services.reminders import ReminderService
@@ -19,9 +17,11 @@ from bot.services.staleness import StaleRule
 from bot.settings import Settings
 from bot.views.digest import digest_blocks, digest_text
 from bot.views.format import Display
+from sandbox.demo import DEALS, seed_demo, story_steps
+from sandbox.people import ALEX, HANA, MORGAN, REPS, TEAM_ID
+from sandbox.slack.block_kit import blocks_errors
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note
-from tests.fakes.slack_api import blocks_errors
 
 TODAY = date(2026, 11, 23)  # a Monday: the digest's day
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -1,7 +1,8 @@
-"""The sandbox workspace's fixed identities: team, bot, two reps, a manager, #sales and the DMs.
+"""The workspace's fixed identities, defined once: team, bot, two reps, a manager, #sales and the DMs.
 
-The stand-in Slack, the page and the demo data all use these, so a deal seeded for Alex shows
-up in Alex's App Home and the digest reaches Morgan's DM with the bot.
+The Slack stand-in (and so the tests' fake Slack), the client that signs requests into the app,
+the page and the demo data all use these, so a deal seeded for Alex shows up in Alex's App Home
+and the digest reaches Morgan's DM with the bot.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from typing import Literal
 TEAM_ID = "T0TEAM"
 TEAM_NAME = "Sandbox Sales"
 TEAM_DOMAIN = "sandbox-sales"
+APP_ID = "A0APP"  # the Slack app dealbot is installed as
+BOT_USER_ID = "U0BOT"  # the app's bot user: its user id, bot id and handle
+BOT_ID = "B0BOT"
+BOT_NAME = "dealbot"
 
 Role = Literal["rep", "manager"]
 
@@ -41,16 +46,6 @@ class Channel:
     kind: Literal["channel", "im"]
     user: str | None = None  # the person, for a DM with the bot
 
-
-@dataclass(frozen=True)
-class BotUser:
-    id: str
-    name: str
-    bot_id: str
-    app_id: str
-
-
-BOT = BotUser(id="U0BOT", name="dealbot", bot_id="B0BOT", app_id="A0APP")
 
 ALEX = Person("U0ALEX", "alex", "Alex Rivera", "rep", "en-US", "America/Los_Angeles", "D0ALEX")
 HANA = Person("U0HANA", "hana", "Hana Sato / 佐藤 花", "rep", "ja-JP", "Asia/Tokyo", "D0HANA")

@@ -19,11 +19,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.sandbox import people
-from bot.sandbox.block_kit import blocks_errors
-from bot.sandbox.slack_api import HookContext, Payload, SlackStandIn
-from bot.sandbox.slack_client import Response, SlackClient
 from bot.views.format import escape
+from sandbox import people
+from sandbox.slack.block_kit import MESSAGE_BLOCKS, blocks_errors
+from sandbox.slack.client import Response, SlackClient
+from sandbox.slack.http import Payload
+from sandbox.slack.stand_in import SlackStandIn
+from sandbox.slack.state import HookContext
 
 SLASH_COMMAND = "/deal"
 # What Slack's client says about a form before sending it, in the person's language.
@@ -63,7 +65,7 @@ class Submission:
 
 
 class Workspace:
-    """The people of `bot.sandbox.people` using Slack: each method is one thing a person does."""
+    """The people of `sandbox.people` using Slack: each method is one thing a person does."""
 
     def __init__(self, slack: SlackStandIn, bot: SlackClient) -> None:
         self.slack = slack
@@ -104,7 +106,7 @@ class Workspace:
         if not answer:
             return  # acknowledged without a message (a modal opened, or respond() follows)
         content: Payload = {k: answer[k] for k in ("text", "blocks", "attachments") if k in answer}
-        if "blocks" in content and blocks_errors(content["blocks"], 50):
+        if "blocks" in content and blocks_errors(content["blocks"], MESSAGE_BLOCKS):
             raise SandboxError(f"{SLASH_COMMAND} failed with the error \"invalid_blocks\"", 502)
         if answer.get("response_type") == "in_channel":
             self.slack.post_bot_message(channel, content)

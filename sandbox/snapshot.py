@@ -1,36 +1,44 @@
 """What one person sees in the sandbox workspace right now, as the page's JSON.
 
 Channel messages and that person's ephemeral ones in ts order (thread replies carry
-`thread_ts`), their modal stack, their App Home view. Files get page URLs that need no token,
-and image blocks that point at a Slack file get such a URL as `image_url`.
+`thread_ts`), their modal stack, their App Home view. Files get page URLs that need no token
+(`file_url`, served by the page server under `FILES_PATH`), and image blocks that point at a
+Slack file get such a URL as `image_url`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
-from bot.sandbox import people
-from bot.sandbox.slack_api import BOT_NAME, BOT_USER_ID, Payload, SlackStandIn
+from sandbox import people
+from sandbox.people import BOT_NAME, BOT_USER_ID
+from sandbox.slack.http import Payload
+from sandbox.slack.state import WorkspaceState
 
-FileURL = Callable[[str], str]  # file id → a URL the page can show
+FILES_PATH = "/sandbox/files/"
 
 
-def snapshot(slack: SlackStandIn, user_id: str, version: int, file_url: FileURL) -> Payload:
-    """The page's view of the workspace for `user_id` (see the contract in bot/sandbox/__init__.py)."""
+def file_url(file_id: str) -> str:
+    """Where the page shows a shared file (no token needed, unlike Slack's url_private)."""
+    return f"{FILES_PATH}{quote(file_id)}"
+
+
+def snapshot(slack: WorkspaceState, user_id: str, version: int) -> Payload:
+    """The page's view of the workspace for `user_id` (see the contract in sandbox/__init__.py)."""
     channels: dict[str, list[Payload]] = {}
     for channel in people.visible_channels(user_id):
         shown = [(m, False) for m in slack.messages(channel.id)]
         shown += [(m, True) for m in slack.ephemeral_messages(user_id, channel.id)]
         shown.sort(key=lambda item: _ts_key(item[0]["ts"]))
-        channels[channel.id] = [_message(slack, m, ephemeral, file_url) for m, ephemeral in shown]
+        channels[channel.id] = [_message(slack, m, ephemeral) for m, ephemeral in shown]
     home = slack.home_view(user_id)
     return {
         "ok": True,
         "version": version,
         "channels": channels,
-        "modals": [_with_file_urls(view, file_url) for view in slack.modal_stack(user_id)],
-        "home": _with_file_urls(home, file_url) if home is not None else None,
+        "modals": [_with_file_urls(view) for view in slack.modal_stack(user_id)],
+        "home": _with_file_urls(home) if home is not None else None,
     }
 
 
@@ -39,7 +47,7 @@ def _ts_key(ts: str) -> tuple[int, int]:
     return int(seconds), int(micros.ljust(6, "0") or 0)
 
 
-def _message(slack: SlackStandIn, message: Payload, ephemeral: bool, file_url: FileURL) -> Payload:
+def _message(slack: WorkspaceState, message: Payload, ephemeral: bool) -> Payload:
     is_bot = "bot_id" in message or message.get("user") == BOT_USER_ID
     user = str(message.get("user") or BOT_USER_ID)
     person = people.person(user)
@@ -65,19 +73,19 @@ def _message(slack: SlackStandIn, message: Payload, ephemeral: bool, file_url: F
         "edited": "edited" in message,
     }
     if message.get("blocks"):
-        shown["blocks"] = _with_file_urls(message["blocks"], file_url)
+        shown["blocks"] = _with_file_urls(message["blocks"])
     if message.get("thread_ts") and message["thread_ts"] != message["ts"]:
         shown["thread_ts"] = message["thread_ts"]
     return shown
 
 
-def _with_file_urls(value: Any, file_url: FileURL) -> Any:
+def _with_file_urls(value: Any) -> Any:
     """A copy where every image element that names a Slack file also has a viewable image_url."""
     if isinstance(value, list):
-        return [_with_file_urls(item, file_url) for item in value]
+        return [_with_file_urls(item) for item in value]
     if not isinstance(value, dict):
         return value
-    copied = {key: _with_file_urls(item, file_url) for key, item in value.items()}
+    copied = {key: _with_file_urls(item) for key, item in value.items()}
     slack_file = value.get("slack_file")
     if value.get("type") == "image" and isinstance(slack_file, dict) and slack_file.get("id"):
         copied["image_url"] = file_url(str(slack_file["id"]))

@@ -1,5 +1,8 @@
-"""The page's HTTP server: `/` and `/static/*` (bot/sandbox/static), the JSON API under
+"""The page's HTTP server: `/` and `/static/*` (sandbox/static), the JSON API under
 `/sandbox/api/*`, and shared files under `/sandbox/files/<id>`.
+
+It serves whatever implements `PageBackend` (the runner's `Sandbox` does): the server knows
+HTTP and the routes, the backend knows the workspace and the bot.
 
 Every API answer is JSON; a refusal is `{"ok": false, "error": "…"}` with a 4xx status (5xx when
 the bot failed). `GET /sandbox/api/snapshot?user=U&since=V` waits up to `LONG_POLL_SECONDS` for
@@ -13,17 +16,15 @@ import json
 import logging
 import mimetypes
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self, cast
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from typing import Any, Protocol, Self, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from bot.sandbox.slack_api import FormPart, multipart_parts
-from bot.sandbox.snapshot import snapshot
-from bot.sandbox.workspace import SandboxError
-
-if TYPE_CHECKING:
-    from bot.sandbox.runner import Sandbox
+from sandbox.slack.http import FormPart, Payload, multipart_parts
+from sandbox.snapshot import FILES_PATH, file_url
+from sandbox.workspace import SandboxError, Submission
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,71 @@ LONG_POLL_SECONDS = 20.0
 MAX_BODY = 64 * 1024 * 1024  # uploads: a long voice memo fits; the bot applies its own limits
 
 
+class PageBackend(Protocol):
+    """What the page server needs from the sandbox it shows; each method answers one route and
+    raises `SandboxError` for what Slack would refuse (see the API in sandbox/__init__.py)."""
+
+    def state(self) -> Payload:
+        """GET /sandbox/api/state: the team, bot, people, channels, language and time zone."""
+        ...
+
+    def snapshot(self, user_id: str, since: int, wait: float) -> Payload:
+        """GET /sandbox/api/snapshot: what `user_id` sees once the version is not `since`
+        (waiting at most `wait` seconds)."""
+        ...
+
+    def command(self, user_id: str, channel: str, text: str) -> None:
+        """POST command: `/deal …` as a slash command, other text as a message."""
+        ...
+
+    def action(
+        self,
+        user_id: str,
+        action: Mapping[str, Any],
+        *,
+        channel: str | None,
+        message_ts: str | None,
+        view_id: str | None,
+        values: Mapping[str, Any] | None,
+    ) -> None:
+        """POST action: a click in a message (channel + message_ts) or a view (view_id)."""
+        ...
+
+    def submit(self, user_id: str, view_id: str, values: Mapping[str, Any]) -> Submission:
+        """POST submit: the modal's submit button."""
+        ...
+
+    def close(self, user_id: str, view_id: str) -> None:
+        """POST close: a modal closed."""
+        ...
+
+    def home(self, user_id: str) -> None:
+        """POST home: the App Home tab opened."""
+        ...
+
+    def upload(
+        self, user_id: str, channel: str, filename: str, content: bytes, mimetype: str | None, text: str
+    ) -> str:
+        """POST upload: a file shared with an optional message; returns the file's id."""
+        ...
+
+    def run_job(self, job: str, as_of: str | None) -> str:
+        """POST clock: reminders or the digest now, or as of a moment; returns a summary."""
+        ...
+
+    def set_locale(self, locale: str) -> None:
+        """POST locale: the bot's language."""
+        ...
+
+    def shared_file(self, file_id: str) -> tuple[str, bytes] | None:
+        """GET /sandbox/files/<id>: a shared file's mimetype and bytes, None if unknown."""
+        ...
+
+
 class PageServer:
     """Serves the page for one sandbox on HOST:PORT (port 0 picks a free one)."""
 
-    def __init__(self, sandbox: Sandbox, host: str, port: int) -> None:
+    def __init__(self, sandbox: PageBackend, host: str, port: int) -> None:
         self.sandbox = sandbox
         self._server = _Server((host, port), self)
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-page", daemon=True)
@@ -55,10 +117,6 @@ class PageServer:
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else str(host)
         return f"http://{shown}:{port}/"
 
-    @staticmethod
-    def file_url(file_id: str) -> str:
-        return f"/sandbox/files/{quote(file_id)}"
-
     # -- routes answer (status, content type, body)
 
     def get(self, path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
@@ -66,8 +124,8 @@ class PageServer:
             return _static("index.html")
         if path.startswith("/static/"):
             return _static(path.removeprefix("/static/"))
-        if path.startswith("/sandbox/files/"):
-            return self._file(unquote(path.removeprefix("/sandbox/files/").split("/")[0]))
+        if path.startswith(FILES_PATH):
+            return self._file(unquote(path.removeprefix(FILES_PATH).split("/")[0]))
         if path == "/sandbox/api/state":
             return _json(self.sandbox.state())
         if path == "/sandbox/api/snapshot":
@@ -75,20 +133,17 @@ class PageServer:
         raise SandboxError(f"Nothing at {path}.", 404)
 
     def post(self, path: str, body: Any) -> tuple[int, str, bytes]:
-        space = self.sandbox.workspace
-        if space is None:
-            raise SandboxError("The sandbox is not running.", 503)
         route = path.removeprefix("/sandbox/api/")
         if route == "upload":
             return self._upload(body)
         data = _object(body)
         if route == "command":
-            space.send(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
+            self.sandbox.command(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
         elif route == "action":
             action = data.get("action")
             if not isinstance(action, dict):
                 raise SandboxError("action must be an object with action_id, block_id and type.")
-            space.click(
+            self.sandbox.action(
                 _field(data, "user"),
                 action,
                 channel=data.get("channel"),
@@ -100,12 +155,12 @@ class PageServer:
             values = data.get("values") or {}
             if not isinstance(values, dict):
                 raise SandboxError("values must be an object: block_id → action_id → value.")
-            result = space.submit(_field(data, "user"), _field(data, "view_id"), values)
+            result = self.sandbox.submit(_field(data, "user"), _field(data, "view_id"), values)
             return _json({"ok": True, "response_action": result.response_action, "errors": result.errors})
         elif route == "close":
-            space.close(_field(data, "user"), _field(data, "view_id"))
+            self.sandbox.close(_field(data, "user"), _field(data, "view_id"))
         elif route == "home":
-            space.open_home(_field(data, "user"))
+            self.sandbox.home(_field(data, "user"))
         elif route == "clock":
             as_of = data.get("as_of")
             summary = self.sandbox.run_job(_field(data, "job"), str(as_of) if as_of else None)
@@ -123,25 +178,20 @@ class PageServer:
             since = int(since_text)
         except ValueError:
             raise SandboxError(f"since must be a version number, not {since_text!r}.") from None
-        if not any(p["id"] == user for p in self.sandbox.state()["users"]):
-            raise SandboxError(f"Unknown user {user!r}.", 404)
-        version = self.sandbox.slack.wait_for_change(since, LONG_POLL_SECONDS)
-        return _json(snapshot(self.sandbox.slack, user, version, self.file_url))
+        return _json(self.sandbox.snapshot(user, since, LONG_POLL_SECONDS))
 
     def _file(self, file_id: str) -> tuple[int, str, bytes]:
-        meta = self.sandbox.slack.file(file_id)
-        if meta is None:
+        found = self.sandbox.shared_file(file_id)
+        if found is None:
             raise SandboxError(f"No file {file_id!r}.", 404)
-        mimetype = str(meta.get("mimetype") or "application/octet-stream")
-        return 200, mimetype, self.sandbox.slack.file_content(file_id)
+        mimetype, content = found
+        return 200, mimetype, content
 
     def _upload(self, fields: Any) -> tuple[int, str, bytes]:
         if not isinstance(fields, dict) or not isinstance(fields.get("file"), FormPart):
             raise SandboxError("Send multipart/form-data with a file, user and channel.")
         part = cast(FormPart, fields["file"])
-        space = self.sandbox.workspace
-        assert space is not None
-        file_id = space.upload(
+        file_id = self.sandbox.upload(
             _field(fields, "user"),
             _field(fields, "channel"),
             part.filename or "upload",
@@ -149,7 +199,7 @@ class PageServer:
             part.mimetype,
             str(fields.get("text") or ""),
         )
-        return _json({"ok": True, "file": {"id": file_id, "url": self.file_url(file_id)}})
+        return _json({"ok": True, "file": {"id": file_id, "url": file_url(file_id)}})
 
 
 class _Server(ThreadingHTTPServer):

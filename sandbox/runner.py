@@ -10,6 +10,9 @@ digest from `Jobs` with the `Notifier` for the page's clock. Its token and signi
 generated per session; SLACK_API_URL points at the stand-in; the database is a SQLite file in the
 sandbox directory unless another URL is given. Switching the language starts a bot with the new
 DEALBOT_LOCALE, then stops the old one (its requests drained, its memo jobs finished or handed on).
+
+The page server (`sandbox.server`) is handed the `Sandbox` as its `PageBackend`: each of the
+page's routes is one method here, played to the bot through `sandbox.workspace`.
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ from typing import Any, Literal, Self, cast
 
 from bot.clock import today
 from bot.runtime import BotProcess, open_database
-from bot.sandbox import people
-from bot.sandbox.slack_api import SlackStandIn
-from bot.sandbox.slack_client import SlackClient
-from bot.sandbox.workspace import SandboxError, Workspace
 from bot.scheduler.jobs import Jobs
 from bot.server import HTTPServer, SlackWSGIApp
 from bot.services.teams import known_teams
 from bot.settings import Settings, load_settings
 from bot.slack.notifier import Notifier
+from sandbox import people
+from sandbox.server import PageServer
+from sandbox.slack.client import SlackClient
+from sandbox.slack.http import Payload
+from sandbox.slack.stand_in import SlackStandIn
+from sandbox.snapshot import snapshot
+from sandbox.workspace import SandboxError, Submission, Workspace
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -73,7 +79,8 @@ class _Bot:
 
 
 class Sandbox:
-    """Starts and stops everything `dealbot sandbox` runs; the page server calls its methods."""
+    """Starts and stops everything `dealbot sandbox` runs; the page server calls its methods
+    (it is the server's `PageBackend`)."""
 
     def __init__(
         self,
@@ -105,22 +112,19 @@ class Sandbox:
         self.slack = SlackStandIn(
             valid_tokens={self.token},
             strict=True,
-            team_name=people.TEAM_NAME,
             dm_channels=people.dm_channels(),
             real_time=True,
         )
         self.settings: Settings  # made on start, once the stand-in has its URL
         self._db: Database | None = None  # opened on start
         self._bot: _Bot | None = None
-        self._page: Any = None  # bot.sandbox.server.PageServer, imported on start
+        self._page: PageServer | None = None
         self._boot_lock = threading.Lock()
         self.workspace: Workspace | None = None
 
     # -- lifecycle
 
     def start(self) -> Self:
-        from bot.sandbox.server import PageServer
-
         if self.database_url.startswith("sqlite:///"):
             Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.slack.start()
@@ -166,7 +170,7 @@ class Sandbox:
         """The page: `http://HOST:PORT/`."""
         if self._page is None:
             raise RuntimeError("the sandbox is not started")
-        return cast(str, self._page.url)
+        return self._page.url
 
     # -- the bot
 
@@ -216,7 +220,7 @@ class Sandbox:
 
     def seed_demo(self, day: date | None = None) -> int | None:
         """Seed the demo pipeline into an empty database; None when it already holds deals."""
-        from bot.sandbox.demo import seed_demo
+        from sandbox.demo import seed_demo
 
         if known_teams(self.db):
             return None
@@ -243,12 +247,12 @@ class Sandbox:
             return f"{report.summary()}: already sent for this period; pick another date to see it again"
         return report.summary()
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> Payload:
         """Who and what is in the workspace, for the page (GET /sandbox/api/state)."""
         return {
             "ok": True,
             "team": {"id": people.TEAM_ID, "name": people.TEAM_NAME},
-            "bot": {"user_id": people.BOT.id, "name": people.BOT.name},
+            "bot": {"user_id": people.BOT_USER_ID, "name": people.BOT_NAME},
             "users": [
                 {"id": p.id, "name": p.name, "real_name": p.real_name, "role": p.role, "locale": p.locale}
                 for p in people.PEOPLE
@@ -260,3 +264,54 @@ class Sandbox:
             "locale": self.locale,
             "timezone": self.settings.timezone_name,
         }
+
+    # -- what people do on the page (the page server's routes)
+
+    def snapshot(self, user_id: str, since: int, wait: float) -> Payload:
+        """What `user_id` sees, once the workspace has changed past version `since` (or `wait` s)."""
+        if people.person(user_id) is None:
+            raise SandboxError(f"Unknown user {user_id!r}.", 404)
+        version = self.slack.wait_for_change(since, wait)
+        return snapshot(self.slack, user_id, version)
+
+    def command(self, user_id: str, channel: str, text: str) -> None:
+        self._workspace().send(user_id, channel, text)
+
+    def action(
+        self,
+        user_id: str,
+        action: Mapping[str, Any],
+        *,
+        channel: str | None,
+        message_ts: str | None,
+        view_id: str | None,
+        values: Mapping[str, Any] | None,
+    ) -> None:
+        self._workspace().click(
+            user_id, action, channel=channel, message_ts=message_ts, view_id=view_id, values=values
+        )
+
+    def submit(self, user_id: str, view_id: str, values: Mapping[str, Any]) -> Submission:
+        return self._workspace().submit(user_id, view_id, values)
+
+    def close(self, user_id: str, view_id: str) -> None:
+        self._workspace().close(user_id, view_id)
+
+    def home(self, user_id: str) -> None:
+        self._workspace().open_home(user_id)
+
+    def upload(
+        self, user_id: str, channel: str, filename: str, content: bytes, mimetype: str | None, text: str
+    ) -> str:
+        return self._workspace().upload(user_id, channel, filename, content, mimetype, text)
+
+    def shared_file(self, file_id: str) -> tuple[str, bytes] | None:
+        meta = self.slack.file(file_id)
+        if meta is None:
+            return None
+        return str(meta.get("mimetype") or "application/octet-stream"), self.slack.file_content(file_id)
+
+    def _workspace(self) -> Workspace:
+        if self.workspace is None:
+            raise SandboxError("The sandbox is not running.", 503)
+        return self.workspace

@@ -19,8 +19,8 @@ import pytest
 
 from bot.app import deal_service
 from bot.ids import INPUT_ACTION, Action, Block
-from bot.sandbox.people import TEAM_ID
-from bot.sandbox.runner import Sandbox
+from sandbox.people import TEAM_ID
+from sandbox.runner import Sandbox
 from tests.conftest import POSTGRES_URL
 from tests.sandbox.conftest import start_sandbox
 from tests.transcription.audiogen import EN_MEMO, espeak_available, espeak_wav

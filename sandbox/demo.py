@@ -26,11 +26,11 @@ from sqlalchemy import select, update
 
 from bot.app import deal_service
 from bot.pipeline import LOST, WON, Pipeline
-from bot.sandbox.people import ALEX, HANA, TEAM_ID
 from bot.services.deal_work import VoiceTranscript
 from bot.services.deals import DealService
 from bot.services.fields import Amount, DealFields
 from bot.settings import Settings
+from sandbox.people import ALEX, HANA, TEAM_ID
 from storage.db import Database
 from storage.enums import NoteKind, Source
 from storage.models import Deal

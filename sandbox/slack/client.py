@@ -9,7 +9,7 @@ use `raw()` to send arbitrary bytes and headers.
     response = app.command("new Acme 5000")
     assert response.status == 200
 
-`api_url` (the stand-in's `url`, see `bot.sandbox.slack_api`) makes payloads carry a response_url
+`api_url` (the stand-in's `url`, see `sandbox.slack`) makes payloads carry a response_url
 on that server, so `respond()` calls from the app are recorded there as `response_url` calls.
 The sandbox passes its own trigger_ids and response_urls so modals and answers land for the
 right person.
@@ -31,7 +31,9 @@ from email.message import Message
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from bot.sandbox.slack_api import BOT_ID, BOT_USER_ID, Headers, new_trigger_id
+from sandbox.people import APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from sandbox.slack.http import Headers
+from sandbox.slack.objects import new_trigger_id
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -119,12 +121,12 @@ class SlackClient:
         self,
         base_url: str,
         signing_secret: str,
-        team_id: str = "T0TEAM",
+        team_id: str = TEAM_ID,
         *,
         path: str = "/slack/events",
         api_url: str | None = None,
-        team_domain: str = "t0team",
-        api_app_id: str = "A0APP",
+        team_domain: str = TEAM_DOMAIN,
+        api_app_id: str = APP_ID,
         verification_token: str = "fake-verification-token",
         timeout: float = 10.0,
     ) -> None:

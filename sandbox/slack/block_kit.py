@@ -10,6 +10,8 @@ from typing import Any
 
 Payload = dict[str, Any]
 
+MESSAGE_BLOCKS = 50  # the most blocks a message may carry (a view: 100)
+
 _BUTTON_LIMITS = {"action_id": 255, "value": 2000, "url": 3000}
 _MAX_OPTIONS = {"overflow": 5}
 

@@ -13,7 +13,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox.slack_api import HookContext, SlackStandIn
+from sandbox.slack import HookContext, SlackStandIn
 
 TOKEN = "xoxb-stand-in"
 ALEX = "U0ALEX"
