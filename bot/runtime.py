@@ -26,7 +26,7 @@ from storage.db import Database
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.scheduler import SchedulerService
+    from bot.scheduler.service import SchedulerService
     from bot.workers.memos import MemoWorkers
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,9 @@ def open_database(settings: Settings, *, serves_slack: bool) -> Database:
 
 def start_workers(settings: Settings, db: Database) -> MemoWorkers:
     """Transcription workers in this process (DEALBOT_MEMO_WORKERS threads; 0 for none)."""
-    from bot.app import deal_service, web_client
+    from bot.app import deal_service
     from bot.services.memos import MemoQueue
+    from bot.slack.client import web_client
     from bot.workers.memos import build_workers
 
     queue = MemoQueue(db, lease=timedelta(seconds=settings.memo_lease_seconds))
@@ -91,7 +92,7 @@ class BotProcess:
                 settings, database, client=workers.processor.client, wake_workers=workers.wake
             )
             if with_scheduler:
-                from bot.scheduler import start_scheduler
+                from bot.scheduler.service import start_scheduler
 
                 process.scheduler = start_scheduler(settings, process.db, process.app.client)
         return process
