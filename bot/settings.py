@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -233,6 +234,11 @@ class Settings(BaseSettings):
         if self.holidays_country == NO_HOLIDAYS:
             return None
         return self.holidays_country or country_of_zone(self.timezone_name)
+
+    @property
+    def model_cache_dir(self) -> Path | None:
+        """Where the bundled Whisper model is assembled (None: the models module's default)."""
+        return Path(self.model_cache) if self.model_cache else None
 
     @property
     def default_currency(self) -> str:
