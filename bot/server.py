@@ -103,8 +103,8 @@ class HTTPServer:
 
     Only waitress' public surface: `create_server(app, map=…, sockets=[…])` runs the server on
     our listening socket and our socket map, whose entries (the connections) speak the asyncore
-    dispatcher protocol (`readable()`, `writable()`, `close()`). `run()` returns once the map is
-    empty. waitress 3.0 has no public call that ends one server's task threads
+    dispatcher protocol (`readable()`, `writable()`, `handle_close()`). `run()` returns once the
+    map is empty. waitress 3.0 has no public call that ends one server's task threads
     (Pylons/waitress PR #497): they are daemon threads, idle once the server is drained.
     """
 
@@ -177,11 +177,11 @@ class HTTPServer:
             self._listener.shutdown(socket.SHUT_RDWR)  # the kernel now refuses connections
 
     def _wait_idle(self, deadline: float) -> bool:
-        while time.monotonic() < deadline:
-            if not self._busy():
-                return True
+        while self._busy():
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.05)
-        return False
+        return True
 
     def _busy(self) -> list[Any]:
         """Connections with a request queued or running (waitress reads no more from them
