@@ -31,8 +31,9 @@ from bot.services.fields import DealFields  # noqa: E402
 from bot.services.memo_deals import vocabulary  # noqa: E402
 from bot.services.memo_queue import MemoQueue  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.transcription import configured_engine  # noqa: E402
 from bot.transcription.audio import decode_audio  # noqa: E402
-from bot.workers.memos import build_workers, engine_loader  # noqa: E402
+from bot.workers.memos import build_workers  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.fakes.slack_api import FakeSlackAPI  # noqa: E402
 from tests.fakes.slack_client import SlackClient  # noqa: E402
@@ -72,7 +73,7 @@ def main() -> None:
             deals.create(TEAM, REP, DealFields(name=name, company=company), source="cli")
         words = vocabulary(deals.open_deals_of(TEAM, REP).deals)
 
-        engine = engine_loader(settings)()  # load once, as a running bot has
+        engine = configured_engine(settings)  # load once, as a running bot has
         alone = []
         for _ in range(args.runs):
             began = time.perf_counter()

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import handlers
 from bot.clock import now
@@ -21,14 +20,8 @@ from bot.services.memo_queue import MemoQueue
 from bot.services.memos import MemoService
 from bot.services.teams import TeamAdoption
 from bot.settings import Settings
+from bot.slack.client import web_client
 from storage.db import Database
-
-
-def web_client(settings: Settings) -> WebClient:
-    """Every Web API call goes to SLACK_API_URL; 429s wait for Retry-After and try again."""
-    client = WebClient(token=settings.secret("slack_bot_token") or None, base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    return client
 
 
 def deal_service(db: Database, settings: Settings, *, clock: Callable[[], datetime] = now) -> DealService:

@@ -1,24 +1,26 @@
-"""`dealbot …`: a thin layer that reads settings, opens the database and calls the services."""
+"""`dealbot …`: a thin layer that reads settings, opens the database and calls the services.
+
+Each command imports what it uses when it runs, so `dealbot --help` loads typer alone and
+`dealbot transcribe` loads the settings and the engine, not the database, Slack or the charts.
+Help renders with typer 0.26 (pinned in pyproject.toml): from 0.27 on, typer prints every flag
+as `--dry-run <bool>` and a required argument as `{file}`.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-import time
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from bot.logs import configure_logging
-from bot.runtime import open_database
-from bot.settings import Settings, SettingsError, load_settings
-from storage.db import Database
-
 if TYPE_CHECKING:
     from bot.scheduler.jobs import Jobs, RunReport
+    from bot.settings import Settings
+    from storage.db import Database
 
 log = logging.getLogger("bot.cli")
 cli = typer.Typer(
@@ -39,7 +41,15 @@ class ExportFormat(StrEnum):
     json = "json"
 
 
+class SandboxLocale(StrEnum):
+    en = "en"
+    ja = "ja"
+
+
 def _settings() -> Settings:
+    from bot.logs import configure_logging
+    from bot.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -50,107 +60,87 @@ def _settings() -> Settings:
     return settings
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code=2)
 
 
 def _require(settings: Settings, *names: str, purpose: str) -> None:
+    from bot.settings import SettingsError
+
     try:
         settings.require(*names, purpose=purpose)
     except SettingsError as exc:
         _fail(str(exc))
 
 
+def _cannot_listen(host: str, port: int, exc: OSError) -> NoReturn:
+    _fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --port")
+
+
 def _database(settings: Settings) -> Database:
+    from bot.runtime import open_database
+
     return open_database(settings, serves_slack=False)
+
+
+HostOption = Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")]
 
 
 @cli.command()
 def run() -> None:
     """Socket Mode: the bot in one process (no public URL needed)."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.runtime import BotProcess, StopSignal
+    from bot.runtime import SocketModeDoor, run_until_stopped
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", purpose="dealbot run (Socket Mode)")
-    stop = StopSignal()
-    process = BotProcess.start(settings)
-    assert process.app is not None
-    handler = SocketModeHandler(process.app, settings.secret("slack_app_token"))
-    handler.connect()
-    reason = stop.wait()
-    log.info("%s: stopping", reason)
-    handler.close()
-    process.stop(settings.shutdown_grace_seconds)
-    process.exit()
+    run_until_stopped(settings, SocketModeDoor(settings.secret("slack_app_token")))
 
 
 @cli.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
-) -> None:
+def serve(host: HostOption = "0.0.0.0", port: PortOption = 3000) -> None:
     """HTTP mode: Slack requests at POST /slack/events; GET /healthz and /readyz for probes."""
-    from bot.runtime import BotProcess, StopSignal
-    from bot.server import HTTPServer, SlackWSGIApp
+    from bot.runtime import run_until_stopped
+    from bot.server import HTTPDoor, listen
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", purpose="dealbot serve (HTTP mode)")
-    stop = StopSignal()
-    process = BotProcess.start(settings)
-    assert process.app is not None
-    wsgi = SlackWSGIApp(process.app, process.readiness_problem)
-    server = HTTPServer(wsgi, host, port, settings.http_threads)
-    server.start()
-    typer.echo(f"dealbot listening on http://{host}:{server.port}/slack/events", err=True)
-    reason = stop.wait(alive=server.is_running)
-    grace = settings.shutdown_grace_seconds
-    log.info("%s: draining HTTP requests (up to %.0f s)", reason, grace)
-    started = time.monotonic()
-    server.shutdown(grace)
-    process.stop(max(0.0, grace - (time.monotonic() - started)))
-    process.exit()
+    try:
+        listener = listen(host, port)  # first: a busy port stops here, before anything has run
+    except OSError as exc:
+        _cannot_listen(host, port, exc)
+    door = HTTPDoor(listener, settings.http_threads)
+    run_until_stopped(settings, door, banner=f"dealbot listening on http://{host}:{door.port}/slack/events")
 
 
 @cli.command()
 def worker() -> None:
     """Transcription workers only: scale out beside `dealbot serve` on a shared PostgreSQL."""
-    from bot.runtime import BotProcess, StopSignal
+    from bot.runtime import run_until_stopped
 
     settings = _settings()
     _require(settings, "SLACK_BOT_TOKEN", purpose="dealbot worker")
     if settings.memo_workers < 1:
         _fail("DEALBOT_MEMO_WORKERS is 0: a worker process needs at least one worker thread.")
-    stop = StopSignal()
-    process = BotProcess.start(settings, with_app=False)
-    typer.echo(
-        f"dealbot worker: {settings.memo_workers} thread(s), engine {settings.whisper_engine}", err=True
-    )
-    reason = stop.wait()
-    log.info("%s: stopping (jobs in progress get up to %.0f s)", reason, settings.shutdown_grace_seconds)
-    process.stop(settings.shutdown_grace_seconds)
-    process.exit()
-
-
-class SandboxLocale(StrEnum):
-    en = "en"
-    ja = "ja"
+    banner = f"dealbot worker: {settings.memo_workers} thread(s), engine {settings.whisper_engine}"
+    run_until_stopped(settings, banner=banner)
 
 
 @cli.command()
 def sandbox(
     demo: Annotated[bool, typer.Option("--demo", help="Seed demo deals into an empty database.")] = False,
-    host: Annotated[str, typer.Option(help="Interface for the page.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port for the page.")] = 8800,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface for the page.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port for the page.")] = 8800,
     locale: Annotated[SandboxLocale, typer.Option(help="The bot's language.")] = SandboxLocale.en,
     database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Default: sandbox.db in a temporary directory.")
+        str | None,
+        typer.Option("--database-url", metavar="URL", help="Default: sandbox.db in a temporary directory."),
     ] = None,
 ) -> None:
     """Try dealbot without Slack: the real bot, a local Slack stand-in and a page that looks like Slack."""
     from bot.runtime import StopSignal
+    from bot.settings import SettingsError
     from sandbox.runner import Sandbox
 
     _settings()  # the environment is valid, and logging is set up as for the bot
@@ -163,7 +153,7 @@ def sandbox(
         _fail(str(exc))
     except OSError as exc:
         box.stop()
-        _fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --port")
+        _cannot_listen(host, port, exc)
     if demo:
         seeded = f"seeded {box.seeded} demo deals" if box.seeded else "the database already has deals"
         typer.echo(f"dealbot sandbox: {seeded} ({box.database_url})", err=True)
@@ -175,20 +165,23 @@ def sandbox(
 
 @cli.command()
 def transcribe(
-    file: Annotated[Path, typer.Argument(help="An audio file (m4a, mp3, wav, ogg, webm, …).", exists=True)],
-    language: Annotated[str | None, typer.Option(help="Force a language (en, ja); default: detect.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", exists=True, help="An audio file (m4a, mp3, wav, ogg, webm, …)."),
+    ],
+    language: Annotated[
+        str | None, typer.Option(metavar="LANG", help="Force a language (en, ja); default: detect.")
+    ] = None,
 ) -> None:
     """Transcribe an audio file with the configured engine and print the text."""
-    from bot.errors import AudioError
-    from bot.transcription.audio import decode_audio
-    from bot.workers.memos import engine_loader
+    from bot.transcription import AudioError, configured_engine, decode_audio
 
     settings = _settings()
     try:
         audio = decode_audio(file, max_seconds=settings.max_audio_minutes * 60)
     except AudioError as exc:
         _fail(f"{file}: {exc}")
-    engine = engine_loader(settings)()
+    engine = configured_engine(settings)
     result = engine.transcribe(audio.samples, language=language, hint_language=settings.locale, vocabulary=[])
     typer.echo(result.text)
     typer.echo(f"({result.language}, {audio.duration_seconds:.1f} s, {engine.name} {engine.model})", err=True)
@@ -207,12 +200,12 @@ def _as_of(value: str | None, settings: Settings) -> datetime | None:
 
 def _jobs(settings: Settings, *, dry_run: bool) -> Jobs:
     from bot.scheduler.jobs import Jobs
-    from bot.slack.notifier import Notifier
 
     db = _database(settings)
     if dry_run:
         return Jobs(settings, db, None)
-    from bot.app import web_client
+    from bot.slack.client import web_client
+    from bot.slack.notifier import Notifier
 
     _require(settings, "SLACK_BOT_TOKEN", purpose="sending reminders and digests")
     return Jobs(settings, db, Notifier(web_client(settings)))
@@ -232,7 +225,9 @@ def _finish_run(report: RunReport) -> None:
 AsOfOption = Annotated[
     str | None,
     typer.Option(
-        "--as-of", help="Evaluate as if it were this moment (ISO date-time; team time zone if no offset)."
+        "--as-of",
+        metavar="DATETIME",
+        help="Evaluate as if it were this moment (ISO date-time; team time zone if no offset).",
     ),
 ]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the messages; send and record nothing.")]
@@ -251,7 +246,8 @@ def digest(
     dry_run: DryRunOption = False,
     as_of: AsOfOption = None,
     chart_out: Annotated[
-        Path | None, typer.Option("--chart-out", help="Also write the digest's chart to this PNG file.")
+        Path | None,
+        typer.Option("--chart-out", metavar="PNG", help="Also write the digest's chart to this PNG file."),
     ] = None,
 ) -> None:
     """Send this week's pipeline digest now (each manager and the channel once a week)."""
@@ -263,10 +259,10 @@ def digest(
 @models_cli.command("convert")
 def models_convert(
     model: Annotated[
-        str | None, typer.Option(help="Model name or CTranslate2 directory (default: base).")
+        str | None, typer.Option(metavar="MODEL", help="Model name or CTranslate2 directory (default: base).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Checkpoint to write (default: in the model cache).")
+        Path | None, typer.Option(metavar="FILE", help="Checkpoint to write (default: in the model cache).")
     ] = None,
 ) -> None:
     """Turn the bundled CTranslate2 weights into an openai-whisper checkpoint (offline)."""
@@ -275,9 +271,8 @@ def models_convert(
     from bot.transcription.models import resolve_model
 
     settings = _settings()
-    cache = Path(settings.model_cache) if settings.model_cache else None
     try:
-        source = resolve_model(model or settings.whisper_model, cache)
+        source = resolve_model(model or settings.whisper_model, settings.model_cache_dir)
     except ModelError as exc:
         _fail(str(exc))
     target = out or source.parent / "openai" / f"{source.name}.pt"
@@ -297,9 +292,9 @@ def db_upgrade() -> None:
 def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv or json.")] = ExportFormat.csv,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="File to write (default: stdout).")
     ] = None,
-    team: Annotated[str | None, typer.Option(help="Only this Slack team id.")] = None,
+    team: Annotated[str | None, typer.Option(metavar="TEAM_ID", help="Only this Slack team id.")] = None,
 ) -> None:
     """Write every deal (JSON includes notes) to stdout or a file."""
     from bot.services.exports import export_deals
@@ -316,9 +311,15 @@ def export(
 
 @cli.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV with a header row.", exists=True, dir_okay=False)],
-    team: Annotated[str | None, typer.Option(help="Slack team id the deals belong to.")] = None,
-    owner: Annotated[str | None, typer.Option(help="Owner for rows without one (Slack user id).")] = None,
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False, help="CSV with a header row.")
+    ],
+    team: Annotated[
+        str | None, typer.Option(metavar="TEAM_ID", help="Slack team id the deals belong to.")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option(metavar="USER_ID", help="Owner for rows without one (Slack user id).")
+    ] = None,
 ) -> None:
     """Import deals from CSV, all or nothing: a bad row aborts with its row number."""
     from bot.errors import AmbiguousTeam, ImportRejected
@@ -350,13 +351,14 @@ def import_(
 
 def _workspace_of_token(settings: Settings) -> str:
     """The bot token's workspace (auth.test), or UNASSIGNED when there is no token or no Slack."""
-    from slack_sdk.errors import SlackApiError
-
-    from bot.app import web_client
     from bot.services.teams import UNASSIGNED
 
     if settings.slack_bot_token is None:
         return UNASSIGNED
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.client import web_client
+
     try:
         return str(web_client(settings).auth_test().get("team_id") or UNASSIGNED)
     except (SlackApiError, OSError):

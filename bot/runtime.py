@@ -1,6 +1,10 @@
 """The bot as a running process: the app, memo workers and the elected scheduler, started together
 and stopped in order (`dealbot run`, `dealbot serve`, and `dealbot worker` without the app).
 
+`run_until_stopped()` is the one life all three commands share: signal handling first, then
+start-up, the front door Slack comes in by (a Socket Mode connection, the HTTP server, or none
+for a worker), a wait for SIGTERM/SIGINT, the drain within the grace period, and the exit.
+
 Stopping is graceful: memo jobs in progress get the grace period to finish and are otherwise given
 back to the queue, a scheduled run in progress completes, the scheduler lock is freed for the next
 instance, and the database connections close. Nothing is left half-written: every write is one
@@ -12,13 +16,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.settings import Settings
 from storage.db import Database
@@ -26,7 +31,7 @@ from storage.db import Database
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.scheduler import SchedulerService
+    from bot.scheduler.service import SchedulerService
     from bot.workers.memos import MemoWorkers
 
 log = logging.getLogger(__name__)
@@ -41,8 +46,9 @@ def open_database(settings: Settings, *, serves_slack: bool) -> Database:
 
 def start_workers(settings: Settings, db: Database) -> MemoWorkers:
     """Transcription workers in this process (DEALBOT_MEMO_WORKERS threads; 0 for none)."""
-    from bot.app import deal_service, web_client
+    from bot.app import deal_service
     from bot.services.memo_queue import MemoQueue
+    from bot.slack.client import web_client
     from bot.workers.memos import build_workers
 
     queue = MemoQueue(db, lease=timedelta(seconds=settings.memo_lease_seconds))
@@ -91,7 +97,7 @@ class BotProcess:
                 settings, database, client=workers.processor.client, wake_workers=workers.wake
             )
             if with_scheduler:
-                from bot.scheduler import start_scheduler
+                from bot.scheduler.service import start_scheduler
 
                 process.scheduler = start_scheduler(settings, process.db, process.app.client)
         return process
@@ -145,3 +151,66 @@ class StopSignal:
             if alive is not None and not alive():
                 return "stopped by itself"
         return self._received[0]
+
+
+class FrontDoor(Protocol):
+    """How Slack's requests reach the app of a running process (`dealbot run`, `dealbot serve`)."""
+
+    def open(self, process: BotProcess) -> None:
+        """Start taking Slack's requests into `process.app`."""
+
+    def is_open(self) -> bool:
+        """False once it has ended by itself (the process then stops too)."""
+
+    def close(self, grace: float) -> None:
+        """Stop taking requests; those in progress get up to `grace` seconds to finish."""
+
+
+class SocketModeDoor:
+    """Socket Mode (`dealbot run`): a WebSocket to Slack, no public URL needed."""
+
+    def __init__(self, app_token: str) -> None:
+        self.app_token = app_token
+        self._handler: Any = None
+
+    def open(self, process: BotProcess) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert process.app is not None, "Socket Mode serves the Slack app"
+        self._handler = SocketModeHandler(process.app, self.app_token)
+        self._handler.connect()
+
+    def is_open(self) -> bool:
+        return True  # the handler reconnects by itself
+
+    def close(self, grace: float) -> None:
+        self._handler.close()
+
+
+def run_until_stopped(
+    settings: Settings, door: FrontDoor | None = None, *, banner: str | None = None
+) -> None:
+    """Run the bot until SIGTERM/SIGINT, then stop it gracefully and end the command.
+
+    With a `door` the process has the Slack app and joins the scheduler election; without one it
+    runs memo workers only (`dealbot worker`). `banner` is printed to stderr once it is up. The
+    door drains first, and the memo workers get what is left of the grace period.
+    """
+    stop = StopSignal()  # before anything starts: a signal during start-up still stops gracefully
+    process = BotProcess.start(settings, with_app=door is not None)
+    grace = settings.shutdown_grace_seconds
+    try:
+        if door is not None:
+            door.open(process)
+    except BaseException:
+        process.stop(grace)
+        raise
+    if banner:
+        print(banner, file=sys.stderr, flush=True)
+    reason = stop.wait(alive=door.is_open if door is not None else None)
+    log.info("%s: draining (requests and memo jobs in progress get up to %.0f s)", reason, grace)
+    deadline = time.monotonic() + grace
+    if door is not None:
+        door.close(grace)
+    process.stop(max(0.0, deadline - time.monotonic()))
+    process.exit()

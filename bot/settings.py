@@ -7,23 +7,18 @@ with it and where to get a good one (`SettingsError`).
 from __future__ import annotations
 
 import os
-from datetime import time, tzinfo
-from functools import cached_property
+from datetime import time
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    AliasChoices,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.pipeline import Pipeline, parse_stage_spec
 from bot.services.business_days import NO_HOLIDAYS, country_of_zone
+
+ENV_PREFIX = "DEALBOT_"
 
 # Where a person finds each secret: shown when one is missing or malformed.
 _WHERE = {
@@ -43,13 +38,16 @@ class SettingsError(Exception):
     """A configuration value is missing or malformed; the message is one line for a person."""
 
 
-def _env(name: str) -> AliasChoices:
-    # Accept the documented variable name and the Python field name (for tests/kwargs).
-    return AliasChoices(name, name.lower())
-
-
 class Settings(BaseSettings):
+    """The settings: `DEALBOT_<FIELD>` from the environment or `.env`, and the few variables
+    without the prefix (Slack's, the database's, Whisper's) under their own names.
+
+    Fields hold parsed values (a `ZoneInfo`, a `Pipeline`, a `time`…), validated once; tests
+    and the sandbox may pass them, or their text, as keyword arguments by field name.
+    """
+
     model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
@@ -57,80 +55,45 @@ class Settings(BaseSettings):
         case_sensitive=False,
     )
 
-    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
-    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
-    database_url: str = Field("sqlite:///dealbot.db", validation_alias=_env("DATABASE_URL"))
-    timezone_name: str = Field(
-        "UTC", validation_alias=AliasChoices("DEALBOT_TIMEZONE", "timezone_name", "timezone")
-    )
-    locale: Literal["en", "ja"] = Field("en", validation_alias=AliasChoices("DEALBOT_LOCALE", "locale"))
-    currency: str | None = Field(None, validation_alias=AliasChoices("DEALBOT_CURRENCY", "currency"))
-    stale_days: int = Field(
-        7, ge=1, le=365, validation_alias=AliasChoices("DEALBOT_STALE_DAYS", "stale_days")
-    )
-    digest_cron: str = Field(
-        "0 9 * * mon", validation_alias=AliasChoices("DEALBOT_DIGEST_CRON", "digest_cron")
-    )
-    managers: Annotated[tuple[str, ...], NoDecode] = Field(
-        (), validation_alias=AliasChoices("DEALBOT_MANAGERS", "managers")
-    )
-    digest_channel: str | None = Field(
-        None, validation_alias=AliasChoices("DEALBOT_DIGEST_CHANNEL", "digest_channel")
-    )
-    stages: Annotated[str, NoDecode] = Field("", validation_alias=AliasChoices("DEALBOT_STAGES", "stages"))
-    # --- reminders (bot/scheduler) ---
-    reminder_time: str = Field(
-        "09:00", validation_alias=AliasChoices("DEALBOT_REMINDER_TIME", "reminder_time")
-    )
-    stale_days_by_stage: Annotated[str, NoDecode] = Field(
-        "", validation_alias=AliasChoices("DEALBOT_STALE_DAYS_BY_STAGE", "stale_days_by_stage")
-    )
-    holidays_country: str | None = Field(
-        None, validation_alias=AliasChoices("DEALBOT_HOLIDAYS_COUNTRY", "holidays_country")
-    )
-    http_threads: int = Field(
-        8, ge=1, le=64, validation_alias=AliasChoices("DEALBOT_HTTP_THREADS", "http_threads")
-    )
-    log_level: str = Field("INFO", validation_alias=AliasChoices("DEALBOT_LOG_LEVEL", "log_level"))
-    log_format: Literal["text", "json"] = Field(
-        "text", validation_alias=AliasChoices("DEALBOT_LOG_FORMAT", "log_format")
-    )
-    # --- running several processes (README "Scaling out") ---------------------------------
-    db_pool_size: int | None = Field(
-        None, ge=1, le=200, validation_alias=AliasChoices("DEALBOT_DB_POOL_SIZE", "db_pool_size")
-    )
-    shutdown_grace_seconds: float = Field(
-        25.0,
-        ge=0,
-        le=3600,
-        validation_alias=AliasChoices("DEALBOT_SHUTDOWN_GRACE_SECONDS", "shutdown_grace_seconds"),
-    )
-    # --- voice memos -------------------------------------------------------------------
+    # --- Slack and the database: the variables keep their names, without the prefix ---------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    database_url: str = Field("sqlite:///dealbot.db", validation_alias="DATABASE_URL")
+    # --- the team ----------------------------------------------------------------------------
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    locale: Literal["en", "ja"] = "en"
+    currency: str | None = None
+    stale_days: int = Field(7, ge=1, le=365)
+    digest_cron: str = "0 9 * * mon"
+    managers: Annotated[tuple[str, ...], NoDecode] = ()
+    digest_channel: str | None = None
+    stages: Annotated[Pipeline, NoDecode] = Pipeline.default()
+    # --- reminders (bot/scheduler) -----------------------------------------------------------
+    reminder_time: time = time(9, 0)
+    stale_days_by_stage: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    holidays_country: str | None = None
+    # --- the process -------------------------------------------------------------------------
+    http_threads: int = Field(8, ge=1, le=64)
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # --- running several processes (README "Scaling out") ------------------------------------
+    db_pool_size: int | None = Field(None, ge=1, le=200)
+    shutdown_grace_seconds: float = Field(25.0, ge=0, le=3600)
+    # --- voice memos -------------------------------------------------------------------------
     whisper_engine: Literal["faster-whisper", "openai-whisper"] = Field(
-        "faster-whisper", validation_alias=AliasChoices("WHISPER_ENGINE", "whisper_engine")
+        "faster-whisper", validation_alias="WHISPER_ENGINE"
     )
-    whisper_model: str | None = Field(None, validation_alias=AliasChoices("WHISPER_MODEL", "whisper_model"))
+    whisper_model: str | None = Field(None, validation_alias="WHISPER_MODEL")
     whisper_threads: int = Field(
-        default_factory=lambda: max(1, os.cpu_count() or 1),
-        ge=1,
-        le=64,
-        validation_alias=AliasChoices("WHISPER_THREADS", "whisper_threads"),
+        default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64, validation_alias="WHISPER_THREADS"
     )
-    model_cache: str | None = Field(None, validation_alias=AliasChoices("DEALBOT_MODEL_CACHE", "model_cache"))
-    max_audio_mb: int = Field(
-        100, ge=1, le=1000, validation_alias=AliasChoices("DEALBOT_MAX_AUDIO_MB", "max_audio_mb")
-    )
-    max_audio_minutes: int = Field(
-        30, ge=1, le=240, validation_alias=AliasChoices("DEALBOT_MAX_AUDIO_MINUTES", "max_audio_minutes")
-    )
-    memo_workers: int = Field(
-        1, ge=0, le=16, validation_alias=AliasChoices("DEALBOT_MEMO_WORKERS", "memo_workers")
-    )
-    memo_lease_seconds: int = Field(
-        900, ge=2, le=86400, validation_alias=AliasChoices("DEALBOT_MEMO_LEASE_SECONDS", "memo_lease_seconds")
-    )
+    model_cache: str | None = None
+    max_audio_mb: int = Field(100, ge=1, le=1000)
+    max_audio_minutes: int = Field(30, ge=1, le=240)
+    memo_workers: int = Field(1, ge=0, le=16)
+    memo_lease_seconds: int = Field(900, ge=2, le=86400)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -139,14 +102,15 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("timezone_name")
+    @field_validator("timezone", mode="before")
     @classmethod
-    def _zone(cls, value: str) -> str:
+    def _zone(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
         try:
-            ZoneInfo(value)
+            return ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("is not an IANA time zone name; use e.g. Asia/Tokyo or UTC") from None
-        return value
 
     @field_validator("currency")
     @classmethod
@@ -174,30 +138,31 @@ class Settings(BaseSettings):
                 )
         return ids
 
-    @field_validator("stages")
+    @field_validator("stages", mode="before")
     @classmethod
-    def _stages(cls, value: str) -> str:
-        if value.strip():
-            parse_stage_spec(value)  # raises ValueError with a readable message
-        return value
+    def _stages(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        # an empty value means the default pipeline; parse_stage_spec's ValueError reads well
+        return parse_stage_spec(value) if value.strip() else Pipeline.default()
 
-    @field_validator("reminder_time")
+    @field_validator("reminder_time", mode="before")
     @classmethod
-    def _reminder_time(cls, value: str) -> str:
-        parse_clock_time(value)  # raises ValueError with a readable message
-        return value.strip()
+    def _reminder_time(cls, value: object) -> object:
+        return parse_clock_time(value) if isinstance(value, str) else value
 
-    @field_validator("stale_days_by_stage")
+    @field_validator("stale_days_by_stage", mode="before")
     @classmethod
-    def _stale_by_stage(cls, value: str, info: ValidationInfo) -> str:
-        overrides = parse_stage_days(value)
-        stages = info.data.get("stages")
-        if overrides and isinstance(stages, str):
-            known = parse_stage_spec(stages).open_keys if stages.strip() else Pipeline.default().open_keys
-            unknown = sorted(set(overrides) - set(known))
+    def _stale_by_stage(cls, value: object, info: ValidationInfo) -> object:
+        overrides = parse_stage_days(value) if isinstance(value, str) else value
+        stages = info.data.get("stages")  # absent when the stages themselves were invalid
+        if overrides and isinstance(overrides, dict) and isinstance(stages, Pipeline):
+            unknown = sorted(set(overrides) - set(stages.open_keys))
             if unknown:
-                raise ValueError(f"{', '.join(unknown)} is not an open stage; stages: {', '.join(known)}")
-        return value
+                raise ValueError(
+                    f"{', '.join(unknown)} is not an open stage; stages: {', '.join(stages.open_keys)}"
+                )
+        return overrides
 
     @field_validator("holidays_country")
     @classmethod
@@ -219,6 +184,7 @@ class Settings(BaseSettings):
     @field_validator("digest_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
+        # Kept as text: the scheduler builds the trigger in the team's time zone.
         from apscheduler.triggers.cron import CronTrigger
 
         try:
@@ -237,23 +203,30 @@ class Settings(BaseSettings):
     def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
         return _check_prefix(value, ("xapp-",), "SLACK_APP_TOKEN")
 
-    @cached_property
-    def tz(self) -> tzinfo:
-        return ZoneInfo(self.timezone_name)
+    # --- the names the rest of the code reads ---------------------------------------------------
 
-    @cached_property
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.timezone
+
+    @property
+    def timezone_name(self) -> str:
+        """The IANA name of the team's time zone, e.g. `Asia/Tokyo`."""
+        return self.timezone.key
+
+    @property
     def pipeline(self) -> Pipeline:
-        return parse_stage_spec(self.stages) if self.stages.strip() else Pipeline.default()
+        return self.stages
 
-    @cached_property
+    @property
     def reminder_at(self) -> time:
         """The local time of day the stale-deal reminders go out (business days only)."""
-        return parse_clock_time(self.reminder_time)
+        return self.reminder_time
 
-    @cached_property
+    @property
     def stale_overrides(self) -> dict[str, int]:
         """Per-stage stale windows in days, e.g. {"negotiation": 3, "lead": 14}."""
-        return parse_stage_days(self.stale_days_by_stage)
+        return self.stale_days_by_stage
 
     @property
     def holiday_country(self) -> str | None:
@@ -261,6 +234,11 @@ class Settings(BaseSettings):
         if self.holidays_country == NO_HOLIDAYS:
             return None
         return self.holidays_country or country_of_zone(self.timezone_name)
+
+    @property
+    def model_cache_dir(self) -> Path | None:
+        """Where the bundled Whisper model is assembled (None: the models module's default)."""
+        return Path(self.model_cache) if self.model_cache else None
 
     @property
     def default_currency(self) -> str:
@@ -346,8 +324,15 @@ def _describe(exc: ValidationError) -> str:
     return "Configuration error: " + "; ".join(lines)
 
 
-_VARIABLE_OF: dict[str, str] = {}
-for _name, _field in Settings.model_fields.items():
-    _alias = _field.validation_alias
-    _variable = str(_alias.choices[0]) if isinstance(_alias, AliasChoices) else _name.upper()
-    _VARIABLE_OF[_name] = _VARIABLE_OF[_variable] = _variable
+def variable_of(field: str) -> str:
+    """The environment variable that sets `field` (e.g. `timezone` → `DEALBOT_TIMEZONE`)."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
+
+
+# pydantic reports an error at the field name, or at the alias the value came in under.
+_VARIABLE_OF = {
+    key: variable_of(field)
+    for field in Settings.model_fields
+    for key in (field, variable_of(field), variable_of(field).lower())
+}

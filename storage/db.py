@@ -7,7 +7,6 @@ PostgreSQL (`postgresql+psycopg://…`): processes started together migrate one 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -19,6 +18,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, Executable, Row, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.locks import AdvisoryLock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -131,14 +132,5 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), revision)
         return
-    with engine.connect() as connection:
-        schema = connection.execute(text("SELECT current_schema()")).scalar() or "public"
-        digest = hashlib.sha256(f"dealbot.migrations:{schema}".encode()).digest()
-        key = {"key": int.from_bytes(digest[:8], "big", signed=True)}
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
-        connection.commit()  # the lock belongs to the session: held until unlocked below
-        try:
-            command.upgrade(alembic_config(engine), revision)
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
-            connection.commit()
+    with engine.connect() as connection, AdvisoryLock(connection, "migrations").held():
+        command.upgrade(alembic_config(engine), revision)

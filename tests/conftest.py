@@ -73,7 +73,7 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         managers=(MANAGER,),
-        timezone_name="Asia/Tokyo",
+        timezone="Asia/Tokyo",
         slack_bot_token="xoxb-test-token",
         slack_signing_secret="test-signing-secret",
         _env_file=None,  # type: ignore[call-arg]

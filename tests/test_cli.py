@@ -11,11 +11,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SlackClient
+from tests.transcription.audiogen import EN_MEMO, espeak_available, espeak_wav
 
 DEALBOT = str(Path(sys.executable).parent / "dealbot")
 SECRET = "cli-signing-secret"
@@ -177,3 +179,83 @@ def test_import_files_deals_under_the_bot_tokens_workspace(tmp_path: Path, fake:
     assert "for T0TEAM" in imported.stderr  # auth.test told us which workspace the bot is in
     digest = dealbot(tmp_path, "digest", "--dry-run", DEALBOT_MANAGERS="U0BOSS", **env)
     assert "Acme" in digest.stdout
+
+
+def every_command() -> list[list[str]]:
+    """`["serve"]`, `["db", "upgrade"]`, …: each command of the CLI, as its words."""
+    import typer
+
+    from bot.cli import cli
+
+    def walk(group: Any, words: list[str]) -> list[list[str]]:
+        found = []
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):  # a group such as `db`
+                found += walk(command, [*words, name])
+            else:
+                found.append([*words, name])
+        return found
+
+    return walk(typer.main.get_command(cli), [])
+
+
+@pytest.mark.parametrize("command", every_command(), ids=" ".join)
+def test_help_shows_flags_as_flags_and_arguments_by_name(tmp_path: Path, command: list[str]) -> None:
+    result = dealbot(tmp_path, *command, "--help", COLUMNS="100")
+    assert result.returncode == 0, result.stderr
+    assert f"Usage: dealbot {' '.join(command)} [OPTIONS]" in result.stdout
+    assert "<" not in result.stdout and "{" not in result.stdout, result.stdout
+    if command in (["import"], ["transcribe"]):
+        assert "[OPTIONS] FILE" in result.stdout
+    if command in (["remind"], ["digest"]):
+        [dry_run] = [line for line in result.stdout.splitlines() if "--dry-run" in line]
+        assert dry_run.split("--dry-run")[1].split()[0] == "Print"  # no type between flag and help
+        assert "--as-of" in result.stdout and "DATETIME" in result.stdout
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_before_starting_anything(
+    tmp_path: Path, fake: FakeSlackAPI
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = dealbot(
+            tmp_path,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            SLACK_BOT_TOKEN="xoxb-cli",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=fake.url,
+            DEALBOT_MANAGERS="U0BOSS",
+        )
+    assert result.returncode == 2
+    expected = f"cannot listen on 127.0.0.1:{port} (Address already in use); try another --port"
+    assert result.stderr.strip() == expected
+    assert not (tmp_path / "cli.db").exists()  # no migration, so no scheduler, catch-up or worker either
+    assert fake.calls() == []
+
+
+@pytest.mark.skipif(not espeak_available(), reason="espeak-ng makes the test audio")
+def test_transcribe_prints_the_text_without_loading_the_database_slack_or_charts(tmp_path: Path) -> None:
+    audio = espeak_wav(EN_MEMO, tmp_path / "memo.wav")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", DEALBOT, "transcribe", str(audio)],
+        cwd=tmp_path,
+        env=env_for(tmp_path, WHISPER_MODEL="tiny.en", WHISPER_THREADS="2"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Maria" in done.stdout and "Thursday" in done.stdout
+    imported = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "faster_whisper" in imported
+    assert imported.isdisjoint({"sqlalchemy", "alembic", "slack_bolt", "slack_sdk", "matplotlib", "storage"})

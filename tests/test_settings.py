@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -97,3 +99,51 @@ def test_custom_stages_keep_won_and_lost(monkeypatch: pytest.MonkeyPatch) -> Non
     settings = load(monkeypatch, DEALBOT_STAGES="lead:5,demo:40,proposal:60")
     assert settings.pipeline.keys == ("lead", "demo", "proposal", "won", "lost")
     assert settings.pipeline.get("demo").probability == 40  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "read"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-1", lambda s: s.secret("slack_bot_token") == "xoxb-1"),
+        ("SLACK_SIGNING_SECRET", "shh", lambda s: s.secret("slack_signing_secret") == "shh"),
+        ("SLACK_APP_TOKEN", "xapp-1", lambda s: s.secret("slack_app_token") == "xapp-1"),
+        ("SLACK_API_URL", "http://127.0.0.1:1/api/", lambda s: s.slack_api_url == "http://127.0.0.1:1/api/"),
+        ("DATABASE_URL", "sqlite:///other.db", lambda s: s.database_url == "sqlite:///other.db"),
+        ("DEALBOT_TIMEZONE", "Asia/Tokyo", lambda s: s.timezone_name == "Asia/Tokyo"),
+        ("DEALBOT_LOCALE", "ja", lambda s: s.locale == "ja"),
+        ("DEALBOT_CURRENCY", "eur", lambda s: s.default_currency == "EUR"),
+        ("DEALBOT_STALE_DAYS", "14", lambda s: s.stale_days == 14),
+        ("DEALBOT_STALE_DAYS_BY_STAGE", "lead:3", lambda s: s.stale_overrides == {"lead": 3}),
+        ("DEALBOT_REMINDER_TIME", "08:15", lambda s: (s.reminder_at.hour, s.reminder_at.minute) == (8, 15)),
+        ("DEALBOT_HOLIDAYS_COUNTRY", "jp", lambda s: s.holiday_country == "JP"),
+        ("DEALBOT_DIGEST_CRON", "0 8 * * fri", lambda s: s.digest_cron == "0 8 * * fri"),
+        ("DEALBOT_MANAGERS", "U0BOSS", lambda s: s.is_manager("U0BOSS")),
+        ("DEALBOT_DIGEST_CHANNEL", "C0DIGEST", lambda s: s.digest_channel == "C0DIGEST"),
+        ("DEALBOT_STAGES", "lead:10,demo:40", lambda s: s.pipeline.keys == ("lead", "demo", "won", "lost")),
+        ("DEALBOT_HTTP_THREADS", "4", lambda s: s.http_threads == 4),
+        ("DEALBOT_LOG_LEVEL", "DEBUG", lambda s: s.log_level == "DEBUG"),
+        ("DEALBOT_LOG_FORMAT", "json", lambda s: s.log_format == "json"),
+        ("DEALBOT_DB_POOL_SIZE", "7", lambda s: s.pool_size(serves_slack=True) == 7),
+        ("DEALBOT_SHUTDOWN_GRACE_SECONDS", "3", lambda s: s.shutdown_grace_seconds == 3),
+        ("WHISPER_ENGINE", "openai-whisper", lambda s: s.whisper_engine == "openai-whisper"),
+        ("WHISPER_MODEL", "tiny.en", lambda s: s.whisper_model == "tiny.en"),
+        ("WHISPER_THREADS", "3", lambda s: s.whisper_threads == 3),
+        ("DEALBOT_MODEL_CACHE", "/tmp/models", lambda s: str(s.model_cache_dir) == "/tmp/models"),
+        ("DEALBOT_MEMO_WORKERS", "2", lambda s: s.memo_workers == 2),
+        ("DEALBOT_MEMO_LEASE_SECONDS", "60", lambda s: s.memo_lease_seconds == 60),
+        ("DEALBOT_MAX_AUDIO_MB", "5", lambda s: s.max_audio_mb == 5),
+        ("DEALBOT_MAX_AUDIO_MINUTES", "2", lambda s: s.max_audio_minutes == 2),
+    ],
+    ids=lambda item: item if isinstance(item, str) and item.isupper() else "",
+)
+def test_every_documented_variable_is_read(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, read: Callable[[Settings], bool]
+) -> None:
+    assert read(load(monkeypatch, **{variable: value}))
+
+
+def test_a_dealbot_setting_is_read_only_under_its_prefixed_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DEALBOT_LOCALE", "DEALBOT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load(monkeypatch, LOCALE="ja", TIMEZONE="Asia/Tokyo")  # other programs' variables
+    assert (settings.locale, settings.timezone_name) == ("en", "UTC")

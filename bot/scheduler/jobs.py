@@ -28,7 +28,6 @@ from bot.services.staleness import StaleRule
 from bot.services.teams import known_teams
 from bot.settings import Settings
 from bot.slack.notifier import Notifier
-from bot.views.chart import pipeline_chart_png
 from bot.views.digest import digest_blocks, digest_text, message
 from bot.views.format import Display
 from bot.views.reminders import reminder_blocks, reminder_text
@@ -191,6 +190,8 @@ class Jobs:
         )
 
     def _chart(self, digest: Digest) -> bytes:
+        from bot.views.chart import pipeline_chart_png  # matplotlib: only when a chart is drawn
+
         return pipeline_chart_png(digest, self.display, self.settings.pipeline)
 
     def _send_digest(self, claim: Claim, digest: Digest, chart: bytes) -> Outcome:

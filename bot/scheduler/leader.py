@@ -14,7 +14,6 @@ tells its owner when it is elected or deposed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from storage.db import Database
+from storage.locks import AdvisoryLock
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class LeaderLock(Protocol):
 
 
 class PostgresAdvisoryLock:
-    """A session-level advisory lock, keyed by the schema so each dealbot database has its own."""
+    """The schema's scheduler lock (`storage.locks`), held on a connection of its own."""
 
     def __init__(self, engine: Engine) -> None:
         # Its own unpooled engine: closing the connection really ends the session (and the lock).
@@ -54,11 +54,7 @@ class PostgresAdvisoryLock:
             return True
         connection = self._engine.connect()
         try:
-            schema = connection.execute(text("SELECT current_schema()")).scalar() or "public"
-            got = connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": _key(schema)}
-            ).scalar()
-            connection.commit()  # the lock belongs to the session, not the transaction
+            got = AdvisoryLock(connection, "scheduler").try_acquire()
         except Exception:
             connection.close()
             raise
@@ -91,12 +87,6 @@ class PostgresAdvisoryLock:
             except Exception:
                 log.debug("closing the scheduler lock connection failed", exc_info=True)
             self._connection = None
-
-
-def _key(schema: str) -> int:
-    """A signed 64-bit advisory lock key for this schema's scheduler."""
-    digest = hashlib.sha256(f"dealbot.scheduler:{schema}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class FileLock:

@@ -5,7 +5,7 @@ a DM from the app.
 Scheduled messages (reminders, digests) use `deliver` and `upload`, which raise
 `DeliveryFailed` with Slack's error code instead of swallowing it, so the caller can record the
 failure and go on with the next recipient. 429s are retried by the client's rate-limit retry
-handler (`bot.app.web_client`) before anything is raised.
+handler (`bot.slack.client.web_client`) before anything is raised.
 """
 
 from __future__ import annotations

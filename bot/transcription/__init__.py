@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Protocol
 
 from bot.errors import (
     AudioEmpty,
@@ -57,6 +58,7 @@ __all__ = [
     "UnknownEngine",
     "UnknownModel",
     "clear_engine_cache",
+    "configured_engine",
     "decode_audio",
     "default_cache_dir",
     "load_engine",
@@ -83,6 +85,29 @@ def _normalize_engine(engine: str | None) -> str:
     if name not in aliases:
         raise UnknownEngine(f"Unknown transcription engine {engine!r}; choose one of {', '.join(ENGINES)}")
     return aliases[name]
+
+
+class EngineChoice(Protocol):
+    """What chooses the engine (the settings: WHISPER_ENGINE, WHISPER_MODEL, WHISPER_THREADS, the cache)."""
+
+    @property
+    def whisper_engine(self) -> str: ...
+    @property
+    def whisper_model(self) -> str | None: ...
+    @property
+    def whisper_threads(self) -> int: ...
+    @property
+    def model_cache_dir(self) -> Path | None: ...
+
+
+def configured_engine(choice: EngineChoice) -> TranscriptionEngine:
+    """The engine the settings choose: loaded on the first call in a process, shared after."""
+    return load_engine(
+        choice.whisper_engine,
+        choice.whisper_model,
+        threads=choice.whisper_threads,
+        cache_dir=choice.model_cache_dir,
+    )
 
 
 def load_engine(

@@ -9,6 +9,7 @@ dead worker.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -284,22 +285,8 @@ class MemoWorkers:
                 self._wake.clear()
 
 
-def engine_loader(settings: Settings) -> Callable[[], Any]:
-    """The configured engine, loaded on first use (a worker thread's start) and then shared."""
-
-    def load() -> Any:
-        from pathlib import Path
-
-        from bot.transcription import load_engine
-
-        cache = Path(settings.model_cache) if settings.model_cache else None
-        return load_engine(
-            settings.whisper_engine, settings.whisper_model, threads=settings.whisper_threads, cache_dir=cache
-        )
-
-    return load
-
-
 def build_workers(settings: Settings, queue: MemoQueue, deals: DealService, client: WebClient) -> MemoWorkers:
-    processor = MemoProcessor(settings, queue, deals, client, engine_loader(settings))
+    from bot.transcription import configured_engine
+
+    processor = MemoProcessor(settings, queue, deals, client, functools.partial(configured_engine, settings))
     return MemoWorkers(processor, queue, threads=settings.memo_workers)

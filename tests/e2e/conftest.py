@@ -53,7 +53,7 @@ def make_bot(fake: FakeSlackAPI, db: Database, database_url: str, **overrides: o
         slack_bot_token="xoxb-e2e",
         slack_signing_secret=SIGNING_SECRET,
         managers=(MANAGER,),
-        timezone_name="Asia/Tokyo",
+        timezone="Asia/Tokyo",
         _env_file=None,  # type: ignore[call-arg]
         **overrides,  # type: ignore[arg-type]
     )

@@ -18,7 +18,7 @@ from sandbox.runner import Locale, Sandbox
 TEST_SETTINGS = {
     "_env_file": None,  # a developer's .env must not change what the tests see
     "whisper_model": "tiny.en",
-    "timezone_name": "Asia/Tokyo",
+    "timezone": "Asia/Tokyo",
 }
 
 

@@ -32,7 +32,7 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         managers=(MORGAN.id,),
-        timezone_name="America/Los_Angeles",
+        timezone="America/Los_Angeles",
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -263,7 +263,7 @@ def test_japanese_voice_notes_are_in_japanese(db: Database, settings: Settings) 
 
 
 def test_demo_dates_follow_the_team_time_zone(db: Database, database_url: str) -> None:
-    tokyo = Settings(database_url=database_url, timezone_name="Asia/Tokyo", _env_file=None)  # type: ignore[call-arg]
+    tokyo = Settings(database_url=database_url, timezone="Asia/Tokyo", _env_file=None)  # type: ignore[call-arg]
     seed_demo(db, tokyo, locale="en", today=TODAY)
 
     with db.read() as session:

@@ -42,7 +42,7 @@ def team_settings(database_url: str, fake: FakeSlackAPI, **overrides: object) ->
         "slack_bot_token": "xoxb-scheduler",
         "managers": (MANAGER, SECOND_MANAGER),
         "digest_channel": DIGEST_CHANNEL,
-        "timezone_name": "Asia/Tokyo",
+        "timezone": "Asia/Tokyo",
         "_env_file": None,
         **overrides,
     }

@@ -10,7 +10,6 @@ import time_machine
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.app import web_client
-from bot.scheduler import SchedulerService
 from bot.scheduler.jobs import Jobs
 from bot.scheduler.schedule import (
     DIGEST_JOB,
@@ -20,6 +19,7 @@ from bot.scheduler.schedule import (
     last_fire_time,
     scheduled_jobs,
 )
+from bot.scheduler.service import SchedulerService
 from bot.settings import Settings
 from bot.slack.notifier import Notifier
 from storage.db import Database
