@@ -14,6 +14,7 @@ from bot.app import deal_service
 from bot.services.deals import DealService
 from bot.settings import Settings
 from storage.db import Database
+from tests.fakes.slack_api import FakeSlackAPI
 
 POSTGRES_URL = os.environ.get("DEALBOT_TEST_POSTGRES_URL")
 TEAM = "T0TEAM"
@@ -68,16 +69,34 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """The tests' settings: one manager, a Tokyo team, tokens that look right, no `.env` read.
+    Every test builds its settings here, with only what it needs to differ."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "managers": (MANAGER,),
+        "timezone": "Asia/Tokyo",
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": "test-signing-secret",
+        "_env_file": None,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        managers=(MANAGER,),
-        timezone="Asia/Tokyo",
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret="test-signing-secret",
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlackAPI]:
+    """The Slack Web API stand-in on 127.0.0.1 (the sandbox's), with the tests' people in it."""
+    with FakeSlackAPI() as fake:
+        for user, name in ((REP, "rep"), (OTHER_REP, "other"), (MANAGER, "boss")):
+            fake.add_user(user, name)
+        yield fake
+        assert fake.errors == []
 
 
 @pytest.fixture

@@ -67,9 +67,8 @@ def wait_until_healthy(url: str, process: subprocess.Popen[str], timeout: float 
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as api:
-        yield api
+def fake(fake_slack: FakeSlackAPI) -> FakeSlackAPI:
+    return fake_slack
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from bot.app import create_app
 from bot.server import HTTPServer, SlackWSGIApp
 from bot.settings import Settings
 from storage.db import Database
-from tests.conftest import MANAGER, OTHER_REP, REP
+from tests.conftest import make_settings
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SlackClient
 
@@ -27,16 +27,6 @@ class Bot:
     url: str
 
 
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as fake:
-        fake.add_user(REP, "rep")
-        fake.add_user(OTHER_REP, "other")
-        fake.add_user(MANAGER, "boss")
-        yield fake
-        assert fake.errors == []
-
-
 def serve_in_thread(settings: Settings, db: Database) -> Iterator[str]:
     server = HTTPServer(SlackWSGIApp(create_app(settings, db)), "127.0.0.1", 0, threads=4)
     server.start()
@@ -47,15 +37,12 @@ def serve_in_thread(settings: Settings, db: Database) -> Iterator[str]:
 
 
 def make_bot(fake: FakeSlackAPI, db: Database, database_url: str, **overrides: object) -> Iterator[Bot]:
-    settings = Settings(
-        database_url=database_url,
+    settings = make_settings(
+        database_url,
         slack_api_url=fake.url,
         slack_bot_token="xoxb-e2e",
         slack_signing_secret=SIGNING_SECRET,
-        managers=(MANAGER,),
-        timezone="Asia/Tokyo",
-        _env_file=None,  # type: ignore[call-arg]
-        **overrides,  # type: ignore[arg-type]
+        **overrides,
     )
     for url in serve_in_thread(settings, db):
         yield Bot(SlackClient(url, SIGNING_SECRET, api_url=fake.url), fake, db, settings, url)

@@ -3,7 +3,6 @@ a real WebClient talking to the fake Slack Web API, and an `ack`/`respond` that 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from bot.services.memo_queue import MemoQueue
 from bot.services.memos import MemoService
 from bot.settings import Settings
 from storage.db import Database
-from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
+from tests.conftest import OTHER_REP, REP, TEAM
 from tests.fakes.slack_api import FakeSlackAPI
 
 
@@ -53,16 +52,8 @@ def respond() -> Recorder:
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as fake:
-        for user, name in ((REP, "rep"), (OTHER_REP, "other"), (MANAGER, "boss")):
-            fake.add_user(user, name)
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlackAPI) -> WebClient:
-    return WebClient(token="xoxb-test-token", base_url=slack.url)
+def client(fake_slack: FakeSlackAPI) -> WebClient:
+    return WebClient(token="xoxb-test-token", base_url=fake_slack.url)
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from tests.fakes.slack_api import FakeSlackAPI
 from tests.handlers.conftest import Recorder
 
 
-def click(value: str, slack: FakeSlackAPI, user: str, *, response_url: str | None = "https://x") -> dict:  # type: ignore[type-arg]
+def click(value: str, fake_slack: FakeSlackAPI, user: str, *, response_url: str | None = "https://x") -> dict:  # type: ignore[type-arg]
     return {
         "type": "block_actions",
         "actions": [{"action_id": "any", "value": value}],
-        "trigger_id": slack.issue_trigger(user),
+        "trigger_id": fake_slack.issue_trigger(user),
         **({"response_url": response_url} if response_url else {}),
     }
 
@@ -30,21 +30,21 @@ def acme(deals: DealService, rep: Caller) -> int:
 
 
 def test_edit_opens_the_form_filled_with_the_deal(
-    ack: Recorder, client: WebClient, deps: Deps, rep: Caller, slack: FakeSlackAPI, acme: int
+    ack: Recorder, client: WebClient, deps: Deps, rep: Caller, fake_slack: FakeSlackAPI, acme: int
 ) -> None:
-    actions.edit(ack, click(str(acme), slack, rep.user_id), client, deps, rep)
-    [opened] = slack.calls("views.open")
+    actions.edit(ack, click(str(acme), fake_slack, rep.user_id), client, deps, rep)
+    [opened] = fake_slack.calls("views.open")
     assert opened.args["view"]["callback_id"] == "deal_edit_modal"
     assert '"deal_id":1' in opened.args["view"]["private_metadata"]
 
 
 def test_edit_by_someone_who_may_not_change_the_deal_opens_nothing(
-    ack: Recorder, client: WebClient, deps: Deps, other_rep: Caller, slack: FakeSlackAPI, acme: int
+    ack: Recorder, client: WebClient, deps: Deps, other_rep: Caller, fake_slack: FakeSlackAPI, acme: int
 ) -> None:
     with pytest.raises(NotAllowed):
-        actions.edit(ack, click(str(acme), slack, other_rep.user_id), client, deps, other_rep)
+        actions.edit(ack, click(str(acme), fake_slack, other_rep.user_id), client, deps, other_rep)
     assert ack.calls == [{}]  # acknowledged first; the error handler tells the person
-    assert slack.calls("views.open") == []
+    assert fake_slack.calls("views.open") == []
 
 
 def test_won_replaces_the_message_with_the_won_card_and_refreshes_home(
@@ -53,13 +53,13 @@ def test_won_replaces_the_message_with_the_won_card_and_refreshes_home(
     client: WebClient,
     deps: Deps,
     rep: Caller,
-    slack: FakeSlackAPI,
+    fake_slack: FakeSlackAPI,
     acme: int,
 ) -> None:
-    actions.won(ack, click(str(acme), slack, rep.user_id), respond, client, deps, rep)
+    actions.won(ack, click(str(acme), fake_slack, rep.user_id), respond, client, deps, rep)
     assert respond.last["replace_original"] is True and "won" in respond.shown().lower()
     assert deps.deals.get(TEAM, acme).status == "won"
-    assert slack.home_view(rep.user_id) is not None
+    assert fake_slack.home_view(rep.user_id) is not None
 
 
 @pytest.mark.parametrize("value", ["", "0", "-1", "1e3", "abc", "9" * 40, "1:2"])
@@ -69,18 +69,18 @@ def test_a_forged_deal_button_value_is_refused_as_out_of_date(
     client: WebClient,
     deps: Deps,
     rep: Caller,
-    slack: FakeSlackAPI,
+    fake_slack: FakeSlackAPI,
     acme: int,
     value: str,
 ) -> None:
     with pytest.raises(StaleAction):
-        actions.won(ack, click(value, slack, rep.user_id), respond, client, deps, rep)
+        actions.won(ack, click(value, fake_slack, rep.user_id), respond, client, deps, rep)
     assert deps.deals.get(TEAM, acme).status == "open"
 
 
 def test_pick_finishes_the_ambiguous_command_on_the_chosen_deal(
-    ack: Recorder, respond: Recorder, deps: Deps, rep: Caller, slack: FakeSlackAPI, acme: int
+    ack: Recorder, respond: Recorder, deps: Deps, rep: Caller, fake_slack: FakeSlackAPI, acme: int
 ) -> None:
-    actions.pick(ack, click(f"{acme}:update acm prob:45", slack, rep.user_id), respond, deps, rep)
+    actions.pick(ack, click(f"{acme}:update acm prob:45", fake_slack, rep.user_id), respond, deps, rep)
     assert deps.deals.get(TEAM, acme).probability == 45
     assert respond.last["replace_original"] is True

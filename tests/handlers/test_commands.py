@@ -37,11 +37,11 @@ def test_a_malformed_command_gets_the_usage_line_and_writes_nothing(
 
 
 def test_no_text_opens_the_new_deal_form(
-    ack: Recorder, client: WebClient, deps: Deps, rep: Caller, slack: FakeSlackAPI
+    ack: Recorder, client: WebClient, deps: Deps, rep: Caller, fake_slack: FakeSlackAPI
 ) -> None:
-    deal_command(ack, slash("", trigger_id=slack.issue_trigger(rep.user_id)), client, deps, rep)
+    deal_command(ack, slash("", trigger_id=fake_slack.issue_trigger(rep.user_id)), client, deps, rep)
     assert ack.calls == [{}]
-    [opened] = slack.calls("views.open")
+    [opened] = fake_slack.calls("views.open")
     assert opened.args["view"]["callback_id"] == "deal_new_modal"
 
 

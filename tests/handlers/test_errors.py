@@ -21,10 +21,10 @@ def test_a_domain_error_in_a_slash_command_is_its_ephemeral_answer(client: WebCl
 
 
 def test_an_unexpected_error_tells_the_person_a_reference_and_nothing_else(
-    client: WebClient, deps: Deps, slack: FakeSlackAPI
+    client: WebClient, deps: Deps, fake_slack: FakeSlackAPI
 ) -> None:
     response = BoltResponse(status=500, body="")
     on_error(RuntimeError("secret detail"), {"user": {"id": "U0REP"}}, client, response, deps)
     assert response.status == 200 and response.body == ""
-    [told] = slack.calls("chat.postMessage")
+    [told] = fake_slack.calls("chat.postMessage")
     assert "reference" in told.args["text"] and "secret" not in told.args["text"]

@@ -39,7 +39,7 @@ def test_choosing_a_deal_files_the_memo_there_once_however_often_it_is_pressed(
     client: WebClient,
     deps: Deps,
     rep: Caller,
-    slack: FakeSlackAPI,
+    fake_slack: FakeSlackAPI,
     waiting_memo: int,
 ) -> None:
     deal = deps.deals.create(TEAM, rep.user_id, DealFields(name="Globex"), source="slash").deal
@@ -48,8 +48,8 @@ def test_choosing_a_deal_files_the_memo_there_once_however_often_it_is_pressed(
     memos.choose_deal(ack, click(value), client, respond, deps, rep)
     assert deps.deals.details(TEAM, deal.id).note_count == 1
     assert "already" in respond.last["text"]
-    assert len(slack.calls("chat.postMessage")) == 1  # one threaded reply
-    assert [c.args["name"] for c in slack.calls("reactions.add")] == ["white_check_mark"]
+    assert len(fake_slack.calls("chat.postMessage")) == 1  # one threaded reply
+    assert [c.args["name"] for c in fake_slack.calls("reactions.add")] == ["white_check_mark"]
 
 
 def test_another_reps_memo_is_not_theirs_to_file(

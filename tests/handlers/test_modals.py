@@ -35,12 +35,12 @@ def test_a_bad_amount_is_shown_under_its_field_and_nothing_is_created(
 
 
 def test_a_new_deal_closes_the_form_and_is_confirmed_privately(
-    ack: Recorder, client: WebClient, deps: Deps, rep: Caller, slack: FakeSlackAPI
+    ack: Recorder, client: WebClient, deps: Deps, rep: Caller, fake_slack: FakeSlackAPI
 ) -> None:
     submitted = form({Block.NAME: text("Acme"), Block.AMOUNT: text("1.2M")}, channel_id="C0SALES")
     modals.new_deal(ack, submitted, client, deps, rep)
     assert ack.calls == [{}]
-    [confirmation] = slack.calls("chat.postEphemeral")
+    [confirmation] = fake_slack.calls("chat.postEphemeral")
     assert confirmation.args["channel"] == "C0SALES" and "Acme" in json.dumps(confirmation.args["blocks"])
     assert deps.deals.get(TEAM, 1).amount == 120_000_000
 

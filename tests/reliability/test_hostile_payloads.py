@@ -25,12 +25,10 @@ from bot.ids import Action, Block, Callback
 from storage.db import Database
 from storage.models import Note
 from tests.conftest import REP
-from tests.e2e.conftest import Bot, fake_slack, make_bot
+from tests.e2e.conftest import Bot, make_bot
 from tests.fakes.slack_api import FakeSlackAPI, blocks_errors, view_errors
 from tests.fakes.slack_client import FORM, JSON, Response, datepicker, plain_text_input, static_select
 from tests.reliability.hostile import Capture, Signed, capture
-
-__all__ = ["fake_slack"]  # the fake Slack Web API fixture, shared with tests/e2e
 
 EXAMPLES = 300  # per seed kind and database; each example is one signed request
 HUGE = "x" * 100_000

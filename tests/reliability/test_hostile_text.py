@@ -30,11 +30,9 @@ from bot.views.format import Display
 from storage.db import Database
 from storage.models import Deal, Note
 from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
-from tests.e2e.conftest import Bot, fake_slack, make_bot
+from tests.e2e.conftest import Bot, make_bot
 from tests.fakes.slack_api import FakeSlackAPI, blocks_errors, view_errors
 from tests.fakes.slack_client import plain_text_input, static_select
-
-__all__ = ["fake_slack"]  # the fake Slack Web API fixture, shared with tests/e2e
 
 HOSTILE = "<!channel> <!here> <@U123> <#C123> <https://evil.example|click> AT&T *bold* _it_ ~s~ `code`"
 LONG_NOTE = (HOSTILE + " ") * 400  # about 40,000 characters

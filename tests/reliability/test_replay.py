@@ -23,12 +23,10 @@ from bot.services.replays import KEEP_FOR, SeenRequests, signature_hash
 from storage.db import Database
 from storage.models import Deal, Note, SeenRequest
 from tests.conftest import REP
-from tests.e2e.conftest import Bot, fake_slack, make_bot
+from tests.e2e.conftest import Bot, make_bot
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import FORM, JSON, Response, plain_text_input
 from tests.reliability.hostile import Signed, capture
-
-__all__ = ["fake_slack"]  # the fake Slack Web API fixture, shared with tests/e2e
 
 
 @pytest.fixture

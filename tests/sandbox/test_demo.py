@@ -22,6 +22,7 @@ from sandbox.people import ALEX, HANA, MORGAN, REPS, TEAM_ID
 from sandbox.slack.block_kit import blocks_errors
 from storage.db import Database
 from storage.models import Deal, DealEvent, Note
+from tests.conftest import make_settings
 
 TODAY = date(2026, 11, 23)  # a Monday: the digest's day
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -29,12 +30,7 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        managers=(MORGAN.id,),
-        timezone="America/Los_Angeles",
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return make_settings(database_url, managers=(MORGAN.id,), timezone="America/Los_Angeles")
 
 
 @pytest.fixture
@@ -280,10 +276,8 @@ def test_an_unknown_language_is_refused(db: Database, settings: Settings) -> Non
 
 
 def test_seeding_fits_a_custom_pipeline(db: Database, database_url: str) -> None:
-    custom = Settings(
-        database_url=database_url,
-        stages="lead:10,demo:40,contract:80,won:100,lost:0",
-        _env_file=None,  # type: ignore[call-arg]
+    custom = make_settings(
+        database_url, stages="lead:10,demo:40,contract:80,won:100,lost:0", managers=(), timezone="UTC"
     )
 
     assert seed_demo(db, custom, locale="en", today=TODAY) == len(DEALS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from bot.services.fields import Amount, DealFields
 from bot.settings import Settings
 from bot.slack.notifier import Notifier
 from storage.db import Database
-from tests.conftest import MANAGER, OTHER_REP, REP, TEAM
+from tests.conftest import MANAGER, OTHER_REP, REP, TEAM, make_settings
 from tests.fakes.slack_api import FakeSlackAPI
 
 SECOND_MANAGER = "U0BOSS2"
@@ -27,26 +26,21 @@ MONDAY_9AM = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as api:
-        for user, name in ((REP, "rep"), (OTHER_REP, "other"), (MANAGER, "boss"), (SECOND_MANAGER, "boss2")):
-            api.add_user(user, name)
-        yield api
-        assert api.errors == []
+def fake(fake_slack: FakeSlackAPI) -> FakeSlackAPI:
+    """The tests' Slack stand-in, with a second manager to send the digest to."""
+    fake_slack.add_user(SECOND_MANAGER, "boss2")
+    return fake_slack
 
 
 def team_settings(database_url: str, fake: FakeSlackAPI, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "database_url": database_url,
         "slack_api_url": fake.url,
         "slack_bot_token": "xoxb-scheduler",
         "managers": (MANAGER, SECOND_MANAGER),
         "digest_channel": DIGEST_CHANNEL,
-        "timezone": "Asia/Tokyo",
-        "_env_file": None,
         **overrides,
     }
-    return Settings(**values)  # type: ignore[arg-type]
+    return make_settings(database_url, **values)
 
 
 @pytest.fixture

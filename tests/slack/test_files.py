@@ -47,9 +47,8 @@ class Server:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as api:
-        yield api
+def fake(fake_slack: FakeSlackAPI) -> FakeSlackAPI:
+    return fake_slack
 
 
 @pytest.fixture

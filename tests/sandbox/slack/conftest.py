@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from sandbox.slack import FakeSlackAPI
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlackAPI]:
-    with FakeSlackAPI() as api:
-        yield api
-    assert not api.errors, api.errors
+def fake(fake_slack: FakeSlackAPI) -> FakeSlackAPI:
+    return fake_slack

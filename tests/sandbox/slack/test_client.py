@@ -140,9 +140,7 @@ def test_block_action_and_view_submission_payloads_parse_in_bolt(
     assert action["actions"][0]["value"] == "deal-42"
     assert action["container"]["channel_id"] == "C0SALES" and action["response_url"]
     assert submission["view"]["private_metadata"] == "42"
-    assert submission["view"]["state"]["values"]["close"]["close_date"]["selected_date"] == (
-        "2026-12-15"
-    )
+    assert submission["view"]["state"]["values"]["close"]["close_date"]["selected_date"] == ("2026-12-15")
 
 
 def test_event_envelope_and_retry_headers_reach_bolt(

@@ -55,9 +55,7 @@ def test_post_message_is_recorded_with_args_and_gets_increasing_ts(
     assert [m["text"] for m in fake.messages("C0SALES")] == ["New deal", "Another"]
 
 
-def test_update_and_delete_change_the_channel_history(
-    fake: FakeSlackAPI, client: WebClient
-) -> None:
+def test_update_and_delete_change_the_channel_history(fake: FakeSlackAPI, client: WebClient) -> None:
     ts = client.chat_postMessage(channel="C0SALES", text="v1")["ts"]
     client.chat_update(channel="C0SALES", ts=ts, text="v2")
     assert [m["text"] for m in fake.messages("C0SALES")] == ["v2"]
@@ -103,9 +101,7 @@ def test_auth_test_identifies_the_bot(client: WebClient) -> None:
     assert (answer["team_id"], answer["user_id"], answer["bot_id"]) == ("T0TEAM", "U0BOT", "B0BOT")
 
 
-def test_ratelimit_then_success_with_the_sdk_retry_handler(
-    fake: FakeSlackAPI, client: WebClient
-) -> None:
+def test_ratelimit_then_success_with_the_sdk_retry_handler(fake: FakeSlackAPI, client: WebClient) -> None:
     fake.fail_next("chat.postMessage", retry_after=0)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
 
@@ -118,9 +114,7 @@ def test_ratelimit_then_success_with_the_sdk_retry_handler(
     assert len(fake.messages("C0SALES")) == 1
 
 
-def test_injected_faults_carry_status_retry_after_and_error(
-    fake: FakeSlackAPI, client: WebClient
-) -> None:
+def test_injected_faults_carry_status_retry_after_and_error(fake: FakeSlackAPI, client: WebClient) -> None:
     fake.fail_next("chat.postMessage", retry_after=7)
     fake.fail_next("chat.postMessage", error="channel_not_found", status=200)
 
@@ -141,9 +135,7 @@ def test_set_response_overrides_a_method(fake: FakeSlackAPI, client: WebClient) 
     assert client.conversations_info(channel="C0SALES")["channel"]["id"] == "C0SALES"
 
 
-def test_views_are_echoed_with_id_and_hash_and_validated(
-    fake: FakeSlackAPI, client: WebClient
-) -> None:
+def test_views_are_echoed_with_id_and_hash_and_validated(fake: FakeSlackAPI, client: WebClient) -> None:
     modal = {
         "type": "modal",
         "callback_id": "deal_modal",
@@ -200,14 +192,10 @@ def test_wait_for_times_out_with_the_methods_seen(fake: FakeSlackAPI, client: We
         fake.wait_for("chat.postMessage", timeout=0.1)
 
 
-def test_wait_for_wakes_up_on_a_call_from_another_thread(
-    fake: FakeSlackAPI, client: WebClient
-) -> None:
+def test_wait_for_wakes_up_on_a_call_from_another_thread(fake: FakeSlackAPI, client: WebClient) -> None:
     timer = threading.Timer(
         0.1,
-        lambda: client.reactions_add(
-            channel="C0SALES", timestamp=FIRST_TS, name="white_check_mark"
-        ),
+        lambda: client.reactions_add(channel="C0SALES", timestamp=FIRST_TS, name="white_check_mark"),
     )
     timer.start()
     [call] = fake.wait_for("reactions.add", timeout=5)
