@@ -13,10 +13,9 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import now
 from storage.db import Database
@@ -39,25 +38,30 @@ class SeenRequests:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = now) -> None:
         self.db = db
         self.clock = clock
-        self._insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(SeenRequest)
+        # Straight to the driver (`Database.write_raw`): this runs for every signed request.
+        placeholder = "?" if db.is_sqlite else "%s"
+        self._insert = (
+            f"INSERT INTO seen_requests (signature_hash, seen_at) VALUES ({placeholder}, {placeholder}) "
+            "ON CONFLICT (signature_hash) DO NOTHING RETURNING signature_hash"
+        )
         self._lock = threading.Lock()
         self._next_prune = 0.0  # monotonic; the first request of a process prunes
 
     def first_time(self, signature: str) -> bool:
         """Record `signature`; False when some replica has already recorded it (a replay).
 
-        One statement, its own transaction: this runs for every signed request, so it holds
-        SQLite's write lock as briefly as possible (`Database.write_one`).
+        One statement, its own transaction, sent straight to the driver: this runs for every
+        signed request, so it holds SQLite's write lock as briefly as possible.
         """
         moment = self.clock()
         if self._prune_due():
             self.db.write_one(delete(SeenRequest).where(SeenRequest.seen_at < moment - KEEP_FOR))
-        statement = (
-            self._insert.values(signature_hash=signature_hash(signature), seen_at=moment)
-            .on_conflict_do_nothing(index_elements=["signature_hash"])
-            .returning(SeenRequest.signature_hash)
-        )
-        return bool(self.db.write_one(statement))
+        return bool(self.db.write_raw(self._insert, (signature_hash(signature), self._stored(moment))))
+
+    def _stored(self, moment: datetime) -> object:
+        """The moment as the `seen_at` column holds it (SQLite: SQLAlchemy's UTC text form)."""
+        utc = moment.astimezone(UTC)
+        return utc.replace(tzinfo=None).isoformat(" ", timespec="microseconds") if self.db.is_sqlite else utc
 
     def _prune_due(self) -> bool:
         """Opportunistic pruning: at most once a minute per process, by the request that notices."""
