@@ -16,7 +16,7 @@ from bot.slack.values import DealButton, PickButton
 from bot.views.blocks import section
 from bot.views.deals import deal_card
 from bot.views.format import Display, safe
-from bot.views.modals import View, edit_deal_modal, lost_modal, new_deal_modal, note_modal
+from bot.views.modals import View, edit_deal_modal, lost_modal, note_modal
 from storage.enums import Source
 from storage.models import Deal
 
@@ -90,9 +90,7 @@ def pick(ack: Ack, body: dict[str, Any], respond: Respond, deps: Deps, caller: C
 
 def new(ack: Ack, body: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
     ack()
-    view = new_deal_modal(
-        deps.display, deps.settings.pipeline, caller.user_id, deps.settings.default_currency, None
-    )
+    view = deps.new_deal_form(caller.user_id, None)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

@@ -33,7 +33,6 @@ from bot.views.blocks import Block, section
 from bot.views.deals import candidates, change_value, deal_card, deal_list
 from bot.views.format import Display, mention, safe
 from bot.views.messages import error_text, help_blocks, parse_error_blocks, usage
-from bot.views.modals import new_deal_modal
 from storage.enums import Source
 
 SOURCE = Source.SLASH
@@ -175,14 +174,9 @@ def deal_command(ack: Ack, command: dict[str, Any], client: WebClient, deps: Dep
         return
     if isinstance(parsed, OpenNewDealModal):
         ack()
-        view = new_deal_modal(
-            deps.display,
-            deps.settings.pipeline,
-            caller.user_id,
-            deps.settings.default_currency,
-            caller.channel_id,
+        client.views_open(
+            trigger_id=command["trigger_id"], view=deps.new_deal_form(caller.user_id, caller.channel_id)
         )
-        client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     ack(**CommandRunner(deps, caller, text).run(parsed).as_kwargs())
 

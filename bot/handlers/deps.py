@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.slack.notifier import Notifier
 from bot.views.format import Display
 from bot.views.home import home_view
+from bot.views.modals import View, new_deal_modal
 
 
 def no_workers() -> None:
@@ -56,6 +57,18 @@ class Deps:
             self.settings.pipeline,
             is_stale=lambda deal: self.deals.is_stale(deal, moment),
             now=moment,
+        )
+
+    def new_deal_form(self, owner: str, channel_id: str | None, memo_job_id: int | None = None) -> View:
+        """The empty New deal form (`memo_job_id`: made from a voice memo, which becomes its note)."""
+        settings = self.settings
+        return new_deal_modal(
+            self.display,
+            settings.pipeline,
+            owner,
+            settings.default_currency,
+            channel_id,
+            memo_job_id=memo_job_id,
         )
 
     def refresh_home(self, notifier: Notifier, team_id: str, user_id: str) -> None:

@@ -22,7 +22,6 @@ from bot.slack.notifier import Notifier, Reaction
 from bot.slack.values import MemoApplyButton, MemoDealButton, MemoJobButton
 from bot.views.blocks import section
 from bot.views.format import safe
-from bot.views.modals import new_deal_modal
 from storage.enums import Source
 
 SOURCE = Source.VOICE
@@ -105,14 +104,7 @@ def choose_deal(
 def new_deal(ack: Ack, body: dict[str, Any], client: WebClient, deps: Deps, caller: Caller) -> None:
     ack()
     button = MemoJobButton.decode(value_of(body))
-    view = new_deal_modal(
-        deps.display,
-        deps.settings.pipeline,
-        caller.user_id,
-        deps.settings.default_currency,
-        caller.channel_id,
-        memo_job_id=button.job_id,
-    )
+    view = deps.new_deal_form(caller.user_id, caller.channel_id, memo_job_id=button.job_id)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
